@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The portal's configuration. This module is the only reader of `process.env`;
+ * every variable is documented in `.env.example` and the README.
+ */
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The address people use to reach the portal; links in e-mails point here. */
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().min(1).default('sqlite:./data/konsult.sqlite'),
+  /** Seed demo data into an empty database at start. */
+  SEED_DEMO: booleanFlag.optional(),
+  /** Secret for CSRF tokens and other signatures; generated into the data directory when unset (not in production). */
+  SESSION_SECRET: z.string().min(32).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SESSION_IDLE_MINUTES: positiveInt.default(120),
+  SESSION_ABSOLUTE_HOURS: positiveInt.default(24 * 7),
+  /** Marks cookies Secure. Defaults to true when PUBLIC_URL is https. */
+  COOKIE_SECURE: booleanFlag.optional(),
+  /** Trust X-Forwarded-* from a reverse proxy on loopback (nginx in front). */
+  TRUST_PROXY: booleanFlag.default(false),
+  /** scrypt cost parameter N as a power of two (17 = OWASP's recommendation). */
+  PASSWORD_HASH_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt.default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt.default(20),
+  LOGIN_WINDOW_MINUTES: positiveInt.default(15),
+  /** SMTP server for outgoing e-mail, e.g. smtp://user:pass@mail.example.ee:587. Unset: e-mails are stored and readable on the "Sent e-mail" page. */
+  SMTP_URL: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('Konsult <noreply@konsult.localhost>'),
+  SUPPORT_EMAIL: z.string().min(3).default('abi@konsult.ee'),
+  SUPPORT_SKYPE: z.string().min(1).default('kannatanuabi'),
+  SUPPORT_PHONE: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Run the background worker (outbox delivery, sweeps) inside the web process. */
+  RUN_WORKER: booleanFlag.default(true),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  isDevelopment: boolean;
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string;
+  seedDemo: boolean;
+  sessionSecret: string | undefined;
+  dataDir: string;
+  session: { idleMs: number; absoluteMs: number; cookieSecure: boolean };
+  trustProxy: boolean;
+  passwordHashLogN: number;
+  login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
+  mail: { smtpUrl: string | undefined; from: string };
+  support: { email: string; skype: string; phone: string | undefined };
+  logLevel: string;
+  runWorker: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment into a Config, failing fast with every problem listed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
+  }
+  const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${displayHost === '127.0.0.1' ? 'localhost' : displayHost}:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    env: e.NODE_ENV,
+    isDevelopment: e.NODE_ENV !== 'production',
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
+    sessionSecret: e.SESSION_SECRET,
+    dataDir: e.DATA_DIR,
+    session: {
+      idleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      cookieSecure: e.COOKIE_SECURE ?? publicUrl.startsWith('https://'),
+    },
+    trustProxy: e.TRUST_PROXY,
+    passwordHashLogN: e.PASSWORD_HASH_LOG_N,
+    login: {
+      maxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: e.LOGIN_WINDOW_MINUTES * 60_000,
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    support: { email: e.SUPPORT_EMAIL, skype: e.SUPPORT_SKYPE, phone: e.SUPPORT_PHONE },
+    logLevel: e.LOG_LEVEL,
+    runWorker: e.RUN_WORKER,
+  };
+}

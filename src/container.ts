@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from './adapters/clock.js';
+import { loadCommonPasswords } from './adapters/common-passwords.js';
+import { createSmtpMailer, type Mailer } from './adapters/mailer.js';
+import { createScryptHasher, type PasswordHasher } from './adapters/password-hasher.js';
+import { randomToken } from './adapters/tokens.js';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import type { Deps } from './use-cases/deps.js';
+
+export type Container = {
+  config: Config;
+  database: DatabaseHandle;
+  deps: Deps;
+  logger: Logger;
+  secret: string;
+  mailer: Mailer | undefined;
+};
+
+export type ContainerOverrides = {
+  database?: DatabaseHandle;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+  logger?: Logger;
+  mailer?: Mailer;
+};
+
+/** The secret for CSRF tokens: from the environment, or generated once into the data directory. */
+function loadSecret(config: Config): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  const file = path.join(config.dataDir, '.session-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const secret = randomToken(32);
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+/** The composition root: builds every dependency from the configuration. */
+export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] });
+  const database = overrides.database ?? openDatabase(config.databaseUrl);
+  const mailer = overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : undefined);
+  const deps: Deps = {
+    db: database.db,
+    engine: database.engine,
+    clock: overrides.clock ?? systemClock,
+    hasher: overrides.hasher ?? createScryptHasher(config.passwordHashLogN),
+    isCommonPassword: loadCommonPasswords(),
+    publicUrl: config.publicUrl,
+    supportEmail: config.support.email,
+    mail: { from: config.mail.from, deliverBySmtp: mailer !== undefined },
+    session: { idleMs: config.session.idleMs, absoluteMs: config.session.absoluteMs },
+    login: config.login,
+  };
+  return { config, database, deps, logger, secret: loadSecret(config), mailer };
+}

@@ -1,0 +1,96 @@
+import type { GrantableRole, Locale } from '../../domain/roles.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Db } from '../database.js';
+import type { Transaction } from 'kysely';
+import type { Database, NewUserRow, UserRow, UserUpdate } from '../schema.js';
+
+export type Executor = Db | Transaction<Database>;
+
+export type UserWithRoles = UserRow & { roles: GrantableRole[] };
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserById(db: Executor, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getUserById(db: Executor, id: number): Promise<UserRow> {
+  const user = await findUserById(db, id);
+  if (!user) throw new DomainError('NOT_FOUND', { entity: 'user', id });
+  return user;
+}
+
+export async function listRoles(db: Executor, userId: number): Promise<GrantableRole[]> {
+  const rows = await db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute();
+  return rows.map((r) => r.role);
+}
+
+export async function insertUser(db: Executor, user: NewUserRow): Promise<UserRow> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateUser(db: Executor, id: number, changes: UserUpdate): Promise<void> {
+  await db.updateTable('users').set(changes).where('id', '=', id).execute();
+}
+
+export async function grantRole(db: Executor, userId: number, role: GrantableRole, now: string): Promise<void> {
+  await db
+    .insertInto('user_roles')
+    .values({ user_id: userId, role, granted_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
+    .execute();
+}
+
+export async function revokeRole(db: Executor, userId: number, role: GrantableRole): Promise<void> {
+  await db.deleteFrom('user_roles').where('user_id', '=', userId).where('role', '=', role).execute();
+}
+
+export async function setLocale(db: Executor, userId: number, locale: Locale, now: string): Promise<void> {
+  await db.updateTable('users').set({ locale, updated_at: now }).where('id', '=', userId).execute();
+}
+
+export async function countUsers(db: Executor): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export type UserListItem = Pick<UserRow, 'id' | 'name' | 'email' | 'created_at' | 'email_verified_at' | 'blocked_at'> & {
+  roles: GrantableRole[];
+};
+
+/** A page of users, newest first, optionally filtered by a name or e-mail fragment. */
+export async function listUsers(
+  db: Executor,
+  options: { search?: string; limit: number; offset: number },
+): Promise<{ items: UserListItem[]; total: number }> {
+  let query = db.selectFrom('users');
+  if (options.search) {
+    const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['name']), 'like', eb.val(pattern)),
+        eb('email', 'like', pattern),
+      ]),
+    );
+  }
+  const [rows, count] = await Promise.all([
+    query
+      .select(['id', 'name', 'email', 'created_at', 'email_verified_at', 'blocked_at'])
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  const ids = rows.map((r) => r.id);
+  const roleRows = ids.length
+    ? await db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', ids).execute()
+    : [];
+  const items = rows.map((row) => ({
+    ...row,
+    roles: roleRows.filter((r) => r.user_id === row.id).map((r) => r.role),
+  }));
+  return { items, total: Number(count.n) };
+}

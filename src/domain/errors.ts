@@ -1,0 +1,43 @@
+/**
+ * Every failure a use case can report, by code. The HTTP layer maps each code to a status in
+ * one table (src/http/plugins/errors.ts); views turn codes into words via the i18n catalog.
+ */
+export const domainErrorCodes = {
+  /** The object does not exist or the actor may not know that it does. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The actor is known but may not do this. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** E-mail and password do not match an active, verified account (deliberately vague). */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** The account's e-mail address is not verified yet. */
+  EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
+  /** Too many attempts in the current window. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A single-use link is unknown, used, or of another purpose. */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** A single-use link is past its expiry. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The current password given to confirm a sensitive change is wrong. */
+  REAUTH_FAILED: 'REAUTH_FAILED',
+  /** The new e-mail address belongs to another account. */
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  /** Input broke a rule the edge could not check alone; `details.fields` maps field → problem. */
+  VALIDATION: 'VALIDATION',
+  /** The account is blocked by an administrator. */
+  ACCOUNT_BLOCKED: 'ACCOUNT_BLOCKED',
+} as const;
+
+export type DomainErrorCode = keyof typeof domainErrorCodes;
+
+/** A rule of the domain refused the request; `code` says which. */
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: DomainErrorCode, details: Record<string, unknown> = {}) {
+    super(code);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}

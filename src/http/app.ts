@@ -1,0 +1,98 @@
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomToken } from '../adapters/tokens.js';
+import type { Config } from '../config.js';
+import { projectRoot } from '../project-root.js';
+import type { Deps } from '../use-cases/deps.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerRequestContext } from './plugins/request-context.js';
+import { accountRoutes } from './routes/account.routes.js';
+import { adminRoutes } from './routes/admin.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { pageRoutes } from './routes/pages.routes.js';
+import type { RouteEnv } from './routes/route-env.js';
+
+export type AppOptions = {
+  config: Config;
+  deps: Deps;
+  secret: string;
+  logger: FastifyBaseLogger | false;
+  /** Extra routes (tests use this for guard fixtures). */
+  extraRoutes?: (app: FastifyInstance, env: RouteEnv) => void;
+};
+
+/** Builds the web application; it never listens (server.ts does), so tests can inject requests. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, deps } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy ? ['127.0.0.1', '::1'] : false,
+    bodyLimit: 256 * 1024,
+    genReqId: () => randomToken(9),
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  // One log line per request: id, method, route, status, time, user; never the query string,
+  // which can hold single-use tokens.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        userId: request.ctx?.actor?.id,
+      },
+      'request',
+    );
+  });
+
+  const isSecure = config.session.cookieSecure;
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        ...(isSecure ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: isSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+    frameguard: { action: 'deny' },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyStatic, {
+    root: path.join(projectRoot(), 'public'),
+    prefix: '/static/',
+    maxAge: config.isDevelopment ? 0 : 3_600_000,
+    index: false,
+  });
+
+  const cookies = registerRequestContext(app, { deps, config, secret: options.secret });
+  registerErrorHandling(app);
+
+  const env: RouteEnv = { deps, config, cookies };
+  pageRoutes(app, env);
+  authRoutes(app, env);
+  accountRoutes(app, env);
+  adminRoutes(app, env);
+  options.extraRoutes?.(app, env);
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Actor, Locale } from '../domain/roles.js';
+import type { Translate } from '../i18n/index.js';
+
+/** Flash messages a redirect can carry to the next page (keys into the catalog, nothing else). */
+export const flashKeys = [
+  'auth.loggedOut',
+  'auth.loggedIn',
+  'auth.resetDone',
+  'auth.verifiedBody',
+  'auth.sessionExpired',
+  'auth.loginRequired',
+  'account.profileSaved',
+  'account.languageSaved',
+  'account.passwordChanged',
+  'account.emailChanged',
+] as const;
+export type FlashKey = (typeof flashKeys)[number];
+
+/** Everything a page needs to know about the request it answers. */
+export type PageContext = {
+  locale: Locale;
+  t: Translate;
+  actor: Actor | undefined;
+  csrfToken: string;
+  /** Path and query of the current page, for "come back here" links. */
+  currentPath: string;
+  flash: FlashKey | undefined;
+  unreadCount: number;
+  isDevelopment: boolean;
+  support: { email: string; skype: string; phone: string | undefined };
+};

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { isPlausibleEmail, normaliseEmail } from '../domain/email-address.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { DomainError } from '../domain/errors.js';
+import type { FieldError, FieldErrors, FormValues } from './views/components.js';
+
+/**
+ * Form parsing at the edge: every field is validated with Zod, and a failure yields field
+ * errors (catalog keys) plus the values as the user typed them, so the form can be shown again
+ * with nothing lost. Passwords are never echoed back.
+ */
+export type FormResult<T> = { ok: true; data: T; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues };
+
+// Control characters other than tab/newline; line breaks are refused in one-line fields.
+const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/u;
+const lineBreaks = /[\r\n\u2028\u2029]/u;
+
+/** A one-line text: trimmed, NFC, no control characters or line breaks. */
+export function lineText(max: number) {
+  return z
+    .string({ error: 'errors.field.required' })
+    .transform((v) => v.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, { error: 'errors.field.required' })
+        .max(max, { error: 'errors.field.tooLong' })
+        .refine((v) => !controlCharacters.test(v) && !lineBreaks.test(v), { error: 'errors.field.nameInvalid' }),
+    );
+}
+
+/** Like lineText, but an empty value becomes null. */
+export function optionalLineText(max: number, pattern?: { regex: RegExp; error: MessageKey }) {
+  return z
+    .string({ error: 'errors.field.required' })
+    .optional()
+    .transform((v) => (v ?? '').normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .max(max, { error: 'errors.field.tooLong' })
+        .refine((v) => !controlCharacters.test(v) && !lineBreaks.test(v), { error: 'errors.field.nameInvalid' })
+        .refine((v) => v === '' || !pattern || pattern.regex.test(v), { error: pattern?.error ?? 'errors.field.nameInvalid' })
+        .transform((v) => (v === '' ? null : v)),
+    );
+}
+
+export const emailField = z
+  .string({ error: 'errors.field.required' })
+  .transform((v) => normaliseEmail(v))
+  .pipe(
+    z
+      .string()
+      .min(1, { error: 'errors.field.required' })
+      .max(254, { error: 'errors.field.tooLong' })
+      .refine(isPlausibleEmail, { error: 'errors.field.emailInvalid' }),
+  );
+
+/** A password as typed (never trimmed); the policy is checked in the domain. */
+export const passwordField = z
+  .string({ error: 'errors.field.required' })
+  .min(1, { error: 'errors.field.required' })
+  .max(1024, { error: 'errors.field.PASSWORD_TOO_LONG' });
+
+export const phonePattern = { regex: /^\+?[0-9][0-9 ()-]{4,24}$/u, error: 'errors.field.phoneInvalid' as MessageKey };
+
+const passwordFieldNames = new Set(['password', 'passwordRepeat', 'currentPassword', 'newPassword', 'newPasswordRepeat', '_csrf']);
+
+/** What the user typed, as strings, without passwords or the CSRF token. */
+export function echoValues(body: unknown): FormValues {
+  const values: FormValues = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (passwordFieldNames.has(key)) continue;
+    const text = Array.isArray(value) ? value[0] : value;
+    if (typeof text === 'string') values[key] = text.slice(0, 2000);
+  }
+  return values;
+}
+
+/** Parses a form body; on failure returns one error per field (the first problem found). */
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
+  const values = echoValues(body);
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return { ok: true, data: result.data, values };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    if (errors[field]) continue;
+    const key = (issue.message.startsWith('errors.') ? issue.message : 'errors.field.required') as MessageKey;
+    const max = issue.code === 'too_big' ? Number(issue.maximum) : undefined;
+    errors[field] = max !== undefined ? { key, params: { max } } : { key };
+  }
+  return { ok: false, errors, values };
+}
+
+/** A local path to return to after an action; anything else (other hosts, schemes) becomes "/". */
+export function safeReturnPath(value: unknown, fallback = '/'): string {
+  if (typeof value !== 'string') return fallback;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || controlCharacters.test(value) || lineBreaks.test(value)) {
+    return fallback;
+  }
+  return value.slice(0, 500);
+}
+
+/** Turns a DomainError into what a form shows: field errors for VALIDATION, a general message otherwise. */
+export function formErrorsFromDomain(error: DomainError): { errors: FieldErrors; general: FieldError | undefined } {
+  if (error.code === 'VALIDATION') {
+    const fields = (error.details['fields'] ?? {}) as Record<string, string>;
+    const errors: FieldErrors = {};
+    for (const [field, problem] of Object.entries(fields)) errors[field] = { key: `errors.field.${problem}` as MessageKey };
+    return { errors, general: undefined };
+  }
+  const params: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(error.details)) {
+    if (typeof value === 'string' || typeof value === 'number') params[key] = value;
+  }
+  return { errors: {}, general: { key: `errors.domain.${error.code}`, params } };
+}

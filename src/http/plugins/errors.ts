@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
+import { sendErrorPage } from '../render.js';
+import type { ErrorKind } from '../views/error-page.js';
+
+/** The one table from domain error codes to HTTP statuses and pages. */
+export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
+  NOT_FOUND: [404, 'notFound'],
+  FORBIDDEN: [403, 'forbidden'],
+  INVALID_CREDENTIALS: [401, 'badRequest'],
+  EMAIL_NOT_VERIFIED: [403, 'forbidden'],
+  RATE_LIMITED: [429, 'rateLimited'],
+  TOKEN_INVALID: [400, 'badRequest'],
+  TOKEN_EXPIRED: [410, 'badRequest'],
+  REAUTH_FAILED: [403, 'forbidden'],
+  EMAIL_TAKEN: [409, 'badRequest'],
+  VALIDATION: [422, 'badRequest'],
+  ACCOUNT_BLOCKED: [403, 'forbidden'],
+};
+
+/**
+ * Errors become friendly pages: domain errors by the table above, client errors Fastify detects
+ * (malformed or oversized bodies, bad content types) as 4xx, and anything else as a 500 whose
+ * reference id is the request id in the log. No stack ever reaches the browser.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error instanceof DomainError) {
+      const [status, kind] = domainErrorStatus[error.code];
+      return sendErrorPage(request, reply, status, kind);
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ err: { code: error.code, message: error.message } }, 'client error');
+      const kind: ErrorKind = status === 413 ? 'tooLarge' : status === 429 ? 'rateLimited' : status === 404 ? 'notFound' : 'badRequest';
+      return sendErrorPage(request, reply, status, kind);
+    }
+    request.log.error({ err: error }, 'request failed');
+    const isUnavailable = (error as { code?: string }).code === 'SQLITE_FULL' || (error as { code?: string }).code === 'ENOSPC';
+    return sendErrorPage(request, reply, isUnavailable ? 503 : 500, 'server', request.id);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => sendErrorPage(request, reply, 404, 'notFound'));
+}

@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
+import type { Config } from '../../config.js';
+import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
+import { resolveSession } from '../../use-cases/sessions.js';
+import type { Deps } from '../../use-cases/deps.js';
+import { flashKeys, type FlashKey } from '../context.js';
+import { sendErrorPage } from '../render.js';
+
+export type CookieNames = { session: string; csrf: string; lang: string; flash: string };
+
+export function cookieNames(isSecure: boolean): CookieNames {
+  // The __Host- prefix pins a cookie to this origin and path "/", and demands Secure.
+  return {
+    session: isSecure ? '__Host-konsult_sid' : 'konsult_sid',
+    csrf: isSecure ? '__Host-konsult_csrf' : 'konsult_csrf',
+    lang: 'konsult_lang',
+    flash: 'konsult_flash',
+  };
+}
+
+export type RequestContextOptions = {
+  deps: Deps;
+  config: Pick<Config, 'isDevelopment' | 'support' | 'session'>;
+  secret: string;
+};
+
+const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Builds `request.ctx` for every request: the session (server-side, looked up by the hash of
+ * the cookie), the locale, the flash message and the CSRF token. CSRF tokens are an HMAC of the
+ * session id (or, before sign-in, of a random per-browser cookie), so a token from one session
+ * is worthless in another. Unsafe methods must present it; it is checked once the body is parsed.
+ */
+export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): CookieNames {
+  const { deps, config, secret } = options;
+  const isSecure = config.session.cookieSecure;
+  const names = cookieNames(isSecure);
+  const baseCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: isSecure };
+
+  app.decorateRequest('session', undefined);
+  app.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
+
+  app.addHook('onRequest', async (request, reply) => {
+    // Static files and probes need no session, locale or token: spare them the lookups.
+    if (request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/readyz') return;
+    const cookies = request.cookies;
+    const rawSessionId = cookies[names.session];
+    let session = rawSessionId ? await resolveSession(deps, rawSessionId) : undefined;
+    if (rawSessionId && !session) reply.clearCookie(names.session, { path: '/' });
+
+    let binding: string;
+    if (session && rawSessionId) {
+      binding = `s:${rawSessionId}`;
+    } else {
+      session = undefined;
+      let anon = cookies[names.csrf];
+      if (!anon || !/^[A-Za-z0-9_-]{22,64}$/.test(anon)) {
+        anon = randomToken(16);
+        reply.setCookie(names.csrf, anon, { ...baseCookie, maxAge: 7 * 24 * 3600 });
+      }
+      binding = `a:${anon}`;
+    }
+
+    const langCookie = cookies[names.lang];
+    const locale = session?.actor.locale ?? (isLocale(langCookie) ? langCookie : defaultLocale);
+
+    const flashCookie = cookies[names.flash];
+    const flash = flashKeys.find((key) => key === flashCookie);
+    if (flashCookie) reply.clearCookie(names.flash, { path: '/' });
+
+    request.session = session;
+    request.ctx = {
+      locale,
+      t: translator(locale),
+      actor: session?.actor,
+      csrfToken: sign(secret, `csrf:${binding}`),
+      currentPath: request.url,
+      flash,
+      unreadCount: 0,
+      isDevelopment: config.isDevelopment,
+      support: config.support,
+    };
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!unsafeMethods.has(request.method)) return;
+    const body = request.body as Record<string, unknown> | undefined;
+    const fromBody = body && typeof body === 'object' ? body['_csrf'] : undefined;
+    const header = request.headers['x-csrf-token'];
+    const presented = typeof fromBody === 'string' ? fromBody : typeof header === 'string' ? header : '';
+    if (!presented || !safeEqual(presented, request.ctx.csrfToken)) {
+      request.log.warn({ reason: 'csrf' }, 'CSRF token missing or wrong');
+      await sendErrorPage(request, reply, 403, 'csrf');
+    }
+  });
+
+  return names;
+}
+
+/** Sets the one-shot message the next page shows. */
+export function setFlash(reply: FastifyReply, names: CookieNames, key: FlashKey): void {
+  reply.setCookie(names.flash, key, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+}

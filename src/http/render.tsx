@@ -1,0 +1,42 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { render } from 'preact-render-to-string';
+import { defaultLocale, translator } from '../i18n/index.js';
+import type { PageContext } from './context.js';
+import { ErrorPage, type ErrorKind } from './views/error-page.js';
+
+/** Renders a page component to HTML and sends it. */
+export function sendPage(reply: FastifyReply, node: VNode, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send('<!doctype html>' + render(node));
+}
+
+/** The request's page context, or a plain anonymous one when the failure came before it was built. */
+function contextOf(request: FastifyRequest): PageContext {
+  if (request.ctx) return request.ctx;
+  return {
+    locale: defaultLocale,
+    t: translator(defaultLocale),
+    actor: undefined,
+    csrfToken: '',
+    currentPath: '/',
+    flash: undefined,
+    unreadCount: 0,
+    isDevelopment: false,
+    support: { email: '', skype: '', phone: undefined },
+  };
+}
+
+/** Sends one of the friendly error pages (404, 403, CSRF, 400, 413, 429, 500). */
+export function sendErrorPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  kind: ErrorKind,
+  referenceId?: string,
+): FastifyReply {
+  return sendPage(reply, <ErrorPage ctx={contextOf(request)} kind={kind} referenceId={referenceId} />, status);
+}

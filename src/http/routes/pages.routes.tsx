@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { requireUser } from '../plugins/guards.js';
+import { sendPage } from '../render.js';
+import { HomePage, InfoPage, MailboxPage, MyMenuPage } from '../views/pages.js';
+import type { RouteEnv } from './route-env.js';
+
+export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
+  app.get('/', async (request, reply) => sendPage(reply, <HomePage ctx={request.ctx} />));
+
+  app.get('/order/consultation', async (request, reply) =>
+    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.consultationTitle" leadKey="info.consultationLead" />),
+  );
+  app.get('/order/document', async (request, reply) =>
+    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.documentTitle" leadKey="info.documentLead" />),
+  );
+  app.get('/become-expert', async (request, reply) =>
+    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.becomeExpertTitle" leadKey="info.becomeExpertLead" />),
+  );
+  app.get('/experts', async (request, reply) =>
+    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.expertsTitle" leadKey="info.expertsLead" />),
+  );
+
+  app.get('/my', { preHandler: requireUser }, async (request, reply) => sendPage(reply, <MyMenuPage ctx={request.ctx} />));
+  app.get('/mailbox', { preHandler: requireUser }, async (request, reply) => sendPage(reply, <MailboxPage ctx={request.ctx} />));
+
+  // Liveness: the process answers. Readiness: it can reach its database.
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(env.deps.db);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+}

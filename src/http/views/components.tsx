@@ -1,0 +1,105 @@
+import type { ComponentChildren } from 'preact';
+import type { PageContext } from '../context.js';
+import type { MessageKey, TranslateParams } from '../../i18n/index.js';
+
+/** A field error: a catalog key and its parameters. */
+export type FieldError = { key: MessageKey; params?: TranslateParams };
+export type FieldErrors = Record<string, FieldError>;
+export type FormValues = Record<string, string>;
+
+export function CsrfInput({ ctx }: { ctx: PageContext }) {
+  return <input type="hidden" name="_csrf" value={ctx.csrfToken} />;
+}
+
+/** The list of a form's errors at its top, each linking to its field. */
+export function ErrorSummary({ ctx, errors, general }: { ctx: PageContext; errors: FieldErrors; general?: FieldError | undefined }) {
+  const entries = Object.entries(errors);
+  if (entries.length === 0 && !general) return null;
+  return (
+    <div class="error-summary" role="alert" aria-labelledby="error-summary-title">
+      <h2 id="error-summary-title">{general ? ctx.t(general.key, general.params) : ctx.t('common.formHasErrors')}</h2>
+      {entries.length > 0 && (
+        <ul>
+          {entries.map(([field, error]) => (
+            <li key={field}>
+              <a href={`#${field}`}>{ctx.t(error.key, error.params)}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+type FieldProps = {
+  ctx: PageContext;
+  name: string;
+  label: MessageKey;
+  hint?: MessageKey;
+  type?: 'text' | 'email' | 'password' | 'tel';
+  autocomplete?: string;
+  values?: FormValues;
+  errors?: FieldErrors;
+  isRequired?: boolean;
+  maxLength?: number;
+};
+
+/** A labelled input with its hint and error, wired for screen readers. */
+export function Field({ ctx, name, label, hint, type = 'text', autocomplete, values, errors, isRequired = true, maxLength }: FieldProps) {
+  const error = errors?.[name];
+  const hintId = hint ? `${name}-hint` : undefined;
+  const errorId = error ? `${name}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  // Passwords are never sent back into the page.
+  const value = type === 'password' ? '' : (values?.[name] ?? '');
+  return (
+    <div class={error ? 'field field-error' : 'field'}>
+      <label for={name}>
+        {ctx.t(label)}
+        {!isRequired && <span class="muted"> {ctx.t('common.optional')}</span>}
+      </label>
+      {hint && (
+        <p class="hint" id={hintId}>
+          {ctx.t(hint)}
+        </p>
+      )}
+      {error && (
+        <p class="error-message" id={errorId}>
+          {ctx.t(error.key, error.params)}
+        </p>
+      )}
+      <input
+        id={name}
+        name={name}
+        type={type}
+        value={value}
+        autocomplete={autocomplete}
+        required={isRequired}
+        maxLength={maxLength}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy}
+      />
+    </div>
+  );
+}
+
+export function PageHeading({ children, lead }: { children: ComponentChildren; lead?: string }) {
+  return (
+    <div class="page-heading">
+      <h1>{children}</h1>
+      {lead && <p class="lead">{lead}</p>}
+    </div>
+  );
+}
+
+/** Previous / next links for a paginated list; keeps the other query parameters. */
+export function Pagination({ ctx, page, pages, hrefFor }: { ctx: PageContext; page: number; pages: number; hrefFor: (page: number) => string }) {
+  if (pages <= 1) return null;
+  return (
+    <nav class="pagination" aria-label={ctx.t('common.pageOf', { page, pages })}>
+      {page > 1 ? <a href={hrefFor(page - 1)} rel="prev">{ctx.t('common.previous')}</a> : <span />}
+      <span>{ctx.t('common.pageOf', { page, pages })}</span>
+      {page < pages ? <a href={hrefFor(page + 1)} rel="next">{ctx.t('common.next')}</a> : <span />}
+    </nav>
+  );
+}

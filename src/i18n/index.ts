@@ -1,0 +1,58 @@
+import i18next, { type i18n } from 'i18next';
+import type { Locale } from '../domain/roles.js';
+import { en } from './en.js';
+import { et } from './et.js';
+
+type Leaves<T, Prefix extends string = ''> = {
+  [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : Leaves<T[K], `${Prefix}${K}.`>;
+}[keyof T & string];
+
+type StripPlural<K extends string> = K extends `${infer Base}_${'one' | 'other'}` ? Base : K;
+
+/** Every key of the catalog, with plural forms named by their base key. */
+export type MessageKey = StripPlural<Leaves<typeof et>>;
+
+export type TranslateParams = Record<string, string | number>;
+
+/** Translates a catalog key in one locale; `count` picks the plural form. */
+export type Translate = (key: MessageKey, params?: TranslateParams) => string;
+
+export const defaultLocale: Locale = 'et';
+
+let instance: i18n | undefined;
+
+function getInstance(): i18n {
+  if (!instance) {
+    instance = i18next.createInstance();
+    // Resources are bundled, so init is synchronous with initAsync: false.
+    void instance.init({
+      lng: defaultLocale,
+      fallbackLng: defaultLocale,
+      supportedLngs: ['et', 'en'],
+      resources: { et: { translation: et }, en: { translation: en } },
+      initAsync: false,
+      // Views escape every string themselves (Preact); escaping here would double it.
+      interpolation: { escapeValue: false },
+      returnNull: false,
+    });
+  }
+  return instance;
+}
+
+const translators = new Map<Locale, Translate>();
+
+/** The translate function for a locale (cached). */
+export function translator(locale: Locale): Translate {
+  let t = translators.get(locale);
+  if (!t) {
+    const fixed = getInstance().getFixedT(locale);
+    t = (key, params) => fixed(key, params ?? {});
+    translators.set(locale, t);
+  }
+  return t;
+}
+
+/** True for a string that names a supported locale. */
+export function isLocale(value: unknown): value is Locale {
+  return value === 'et' || value === 'en';
+}

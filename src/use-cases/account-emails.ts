@@ -1,0 +1,26 @@
+import { renderActionEmail, type ActionEmail } from '../emails/action-email.js';
+import type { Executor } from '../db/repositories/user-repository.js';
+import type { Locale } from '../domain/roles.js';
+import type { Deps } from './deps.js';
+import { enqueueEmail } from './enqueue-email.js';
+
+type Recipient = { email: string; name: string; locale: Locale };
+
+/** Queues one of the account e-mails (verification, reset, notices) for a recipient. */
+export async function queueAccountEmail(
+  db: Executor,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'supportEmail'>,
+  to: Recipient,
+  content: Pick<ActionEmail, 'subjectKey' | 'bodyKey' | 'bodyParams'> & { action?: { labelKey: ActionEmail['subjectKey']; path: string } },
+): Promise<void> {
+  const rendered = renderActionEmail({
+    locale: to.locale,
+    recipientName: to.name,
+    subjectKey: content.subjectKey,
+    bodyKey: content.bodyKey,
+    ...(content.bodyParams ? { bodyParams: content.bodyParams } : {}),
+    ...(content.action ? { action: { labelKey: content.action.labelKey, url: deps.publicUrl + content.action.path } } : {}),
+    supportEmail: deps.supportEmail,
+  });
+  await enqueueEmail(db, deps, { address: to.email, name: to.name }, rendered);
+}

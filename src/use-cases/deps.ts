@@ -1,0 +1,24 @@
+import type { Clock } from '../adapters/clock.js';
+import type { PasswordHasher } from '../adapters/password-hasher.js';
+import type { Db, Engine } from '../db/database.js';
+
+/** What every use case may use; built once by the container. */
+export type Deps = {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  hasher: PasswordHasher;
+  isCommonPassword: (candidate: string) => boolean;
+  publicUrl: string;
+  supportEmail: string;
+  mail: { from: string; deliverBySmtp: boolean };
+  session: { idleMs: number; absoluteMs: number };
+  login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
+};
+
+/** How long each kind of single-use link stays valid. */
+export const tokenLifetimeMs = {
+  verify_email: 48 * 3_600_000,
+  reset_password: 60 * 60_000,
+  change_email: 24 * 3_600_000,
+} as const;

@@ -1,0 +1,38 @@
+import { randomToken } from '../adapters/tokens.js';
+import { iso } from '../adapters/clock.js';
+import { insertOutboxEmail } from '../db/repositories/outbox-repository.js';
+import type { Executor } from '../db/repositories/user-repository.js';
+import type { RenderedEmail } from '../emails/action-email.js';
+import type { Deps } from './deps.js';
+
+/** Removes characters that could end an e-mail header early (CR, LF and other controls). */
+export function headerSafe(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+}
+
+/**
+ * Writes an e-mail into the outbox, inside the caller's transaction, so it exists exactly when
+ * the change that caused it does. The worker delivers it; the Message-ID is fixed here so a
+ * retry or a second worker is recognisably the same message.
+ */
+export async function enqueueEmail(
+  db: Executor,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail'>,
+  to: { address: string; name: string },
+  email: RenderedEmail,
+): Promise<void> {
+  const now = iso(deps.clock.now());
+  const domain = new URL(deps.publicUrl).hostname || 'konsult.localhost';
+  await insertOutboxEmail(db, {
+    message_id: `<${randomToken(18)}@${domain}>`,
+    to_address: headerSafe(to.address),
+    to_name: headerSafe(to.name),
+    subject: headerSafe(email.subject),
+    text_body: email.text,
+    html_body: email.html,
+    status: deps.mail.deliverBySmtp ? 'pending' : 'stored',
+    attempts: 0,
+    next_attempt_at: now,
+    created_at: now,
+  });
+}

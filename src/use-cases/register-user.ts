@@ -1,0 +1,86 @@
+import { iso } from '../adapters/clock.js';
+import { findUserByEmail, insertUser } from '../db/repositories/user-repository.js';
+import { normaliseEmail } from '../domain/email-address.js';
+import { DomainError } from '../domain/errors.js';
+import { checkNewPassword } from '../domain/password-policy.js';
+import type { Locale } from '../domain/roles.js';
+import { issueAccountToken } from './account-tokens.js';
+import { queueAccountEmail } from './account-emails.js';
+import type { Deps } from './deps.js';
+import { emailRequestRules, takeAttempt } from './rate-limits.js';
+
+export type RegisterInput = {
+  name: string;
+  email: string;
+  phone: string | null;
+  password: string;
+  locale: Locale;
+  ip: string;
+};
+
+/**
+ * Registers an account and sends the verification link. The answer is the same whether or
+ * not the address was free, so registration cannot be used to find out who has an account:
+ * an existing owner gets a notice instead (or a fresh link if they never verified).
+ */
+export async function registerUser(deps: Deps, input: RegisterInput): Promise<void> {
+  const email = normaliseEmail(input.email);
+  const problem = checkNewPassword(input.password, { email, isCommon: deps.isCommonPassword });
+  if (problem) throw new DomainError('VALIDATION', { fields: { password: problem } });
+
+  await takeAttempt(deps, emailRequestRules(input.ip));
+  const passwordHash = await deps.hasher.hash(input.password);
+
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const now = iso(deps.clock.now());
+      const existing = await findUserByEmail(trx, email);
+      if (existing) {
+        if (existing.email_verified_at === null) {
+          const token = await issueAccountToken(trx, deps, existing.id, 'verify_email');
+          await queueAccountEmail(trx, deps, existing, {
+            subjectKey: 'email.verifySubject',
+            bodyKey: 'email.verifyBody',
+            action: { labelKey: 'email.verifyAction', path: `/verify-email?token=${token}` },
+          });
+        } else {
+          await queueAccountEmail(trx, deps, existing, {
+            subjectKey: 'email.alreadyRegisteredSubject',
+            bodyKey: 'email.alreadyRegisteredBody',
+            action: { labelKey: 'email.alreadyRegisteredAction', path: '/password/forgot' },
+          });
+        }
+        return;
+      }
+      const user = await insertUser(trx, {
+        email,
+        email_verified_at: null,
+        name: input.name,
+        phone: input.phone,
+        password_hash: passwordHash,
+        locale: input.locale,
+        created_at: now,
+        updated_at: now,
+        blocked_at: null,
+      });
+      const token = await issueAccountToken(trx, deps, user.id, 'verify_email');
+      await queueAccountEmail(trx, deps, user, {
+        subjectKey: 'email.verifySubject',
+        bodyKey: 'email.verifyBody',
+        action: { labelKey: 'email.verifyAction', path: `/verify-email?token=${token}` },
+      });
+    });
+  } catch (error) {
+    // Two registrations of one address at the same moment: the unique index lets one win;
+    // the other answers exactly as for a taken address.
+    if (isUniqueViolation(error)) return;
+    throw error;
+  }
+}
+
+/** True for a unique-constraint violation on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,58 @@
+import { iso, isoPlus } from '../adapters/clock.js';
+import { hashToken, randomToken } from '../adapters/tokens.js';
+import { deleteSession, findSession, insertSession, touchSession } from '../db/repositories/session-repository.js';
+import { findUserById, listRoles, type Executor } from '../db/repositories/user-repository.js';
+import type { Actor } from '../domain/roles.js';
+import type { Deps } from './deps.js';
+
+/** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
+const touchIntervalMs = 60_000;
+
+export type SessionInfo = { idHash: string; actor: Actor };
+
+/** Starts a session: a new 128-bit random id, of which the database keeps only the hash. */
+export async function createSession(
+  db: Executor,
+  deps: Pick<Deps, 'clock' | 'session'>,
+  input: { userId: number; ip: string | null; userAgent: string | null },
+): Promise<string> {
+  const now = deps.clock.now();
+  const id = randomToken(16);
+  await insertSession(db, {
+    id_hash: hashToken(id),
+    user_id: input.userId,
+    created_at: iso(now),
+    last_seen_at: iso(now),
+    expires_at: isoPlus(now, deps.session.absoluteMs),
+    ip: input.ip?.slice(0, 64) ?? null,
+    user_agent: input.userAgent?.slice(0, 300) ?? null,
+  });
+  return id;
+}
+
+/**
+ * The signed-in actor behind a session cookie, or undefined when the session is unknown,
+ * idle too long, past its absolute expiry, or its user is blocked (then it is also ended).
+ */
+export async function resolveSession(deps: Pick<Deps, 'db' | 'clock' | 'session'>, sessionId: string): Promise<SessionInfo | undefined> {
+  const idHash = hashToken(sessionId);
+  const session = await findSession(deps.db, idHash);
+  if (!session) return undefined;
+  const now = deps.clock.now();
+  const idleCutoff = isoPlus(now, -deps.session.idleMs);
+  const user = await findUserById(deps.db, session.user_id);
+  if (!user || user.blocked_at !== null || session.expires_at <= iso(now) || session.last_seen_at <= idleCutoff) {
+    await deleteSession(deps.db, idHash);
+    return undefined;
+  }
+  if (now.getTime() - new Date(session.last_seen_at).getTime() > touchIntervalMs) {
+    await touchSession(deps.db, idHash, iso(now));
+  }
+  const roles = await listRoles(deps.db, user.id);
+  return { idHash, actor: { id: user.id, name: user.name, email: user.email, locale: user.locale, roles } };
+}
+
+/** Ends a session on the server: the cookie is worthless afterwards. */
+export async function endSession(deps: Pick<Deps, 'db'>, idHash: string): Promise<void> {
+  await deleteSession(deps.db, idHash);
+}
