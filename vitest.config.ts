@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// Four projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
+// (same files, TEST_DB picks the engine), and the browser tests in Debian's Chromium.
+export default defineConfig({
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  test: {
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['test/integration/**/*.test.{ts,tsx}'], env: { TEST_DB: 'sqlite' } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ['test/integration/**/*.test.{ts,tsx}'],
+          env: { TEST_DB: 'postgres' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
