@@ -1,7 +1,7 @@
 import { iso, isoPlus } from '../adapters/clock.js';
 import { hashToken, randomToken } from '../adapters/tokens.js';
-import { deleteSession, findSession, insertSession, touchSession } from '../db/repositories/session-repository.js';
-import { findUserById, listRoles, type Executor } from '../db/repositories/user-repository.js';
+import { deleteSession, findSessionWithUser, insertSession, touchSession } from '../db/repositories/session-repository.js';
+import { listRoles, type Executor } from '../db/repositories/user-repository.js';
 import type { Actor } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 
@@ -36,20 +36,22 @@ export async function createSession(
  */
 export async function resolveSession(deps: Pick<Deps, 'db' | 'clock' | 'session'>, sessionId: string): Promise<SessionInfo | undefined> {
   const idHash = hashToken(sessionId);
-  const session = await findSession(deps.db, idHash);
+  const session = await findSessionWithUser(deps.db, idHash);
   if (!session) return undefined;
   const now = deps.clock.now();
   const idleCutoff = isoPlus(now, -deps.session.idleMs);
-  const user = await findUserById(deps.db, session.user_id);
-  if (!user || user.blocked_at !== null || session.expires_at <= iso(now) || session.last_seen_at <= idleCutoff) {
+  if (session.blocked_at !== null || session.expires_at <= iso(now) || session.last_seen_at <= idleCutoff) {
     await deleteSession(deps.db, idHash);
     return undefined;
   }
   if (now.getTime() - new Date(session.last_seen_at).getTime() > touchIntervalMs) {
     await touchSession(deps.db, idHash, iso(now));
   }
-  const roles = await listRoles(deps.db, user.id);
-  return { idHash, actor: { id: user.id, name: user.name, email: user.email, locale: user.locale, roles } };
+  const roles = await listRoles(deps.db, session.user_id);
+  return {
+    idHash,
+    actor: { id: session.user_id, name: session.name, email: session.email, locale: session.locale, roles },
+  };
 }
 
 /** Ends a session on the server: the cookie is worthless afterwards. */
