@@ -39,13 +39,20 @@ export function createScryptHasher(logN: number): PasswordHasher {
       const parts = stored.split('$');
       if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
       const [, storedLogN, storedR, storedP, salt, key] = parts as [string, string, string, string, string, string];
+      // A corrupt or tampered row must read as "no match": never an exception (a 500 at sign-in),
+      // never parameters that make scrypt allocate gigabytes.
+      const params = [storedLogN, storedR, storedP].map((v) => (/^[0-9]{1,2}$/.test(v) ? Number(v) : NaN));
+      const [logNStored = NaN, rStored = NaN, pStored = NaN] = params;
+      if (!(logNStored >= 1 && logNStored <= 20 && rStored >= 1 && rStored <= 32 && pStored >= 1 && pStored <= 16)) return false;
       const expected = Buffer.from(key, 'base64url');
-      const actual = await scryptAsync(
-        password,
-        Buffer.from(salt, 'base64url'),
-        optionsFor(Number(storedLogN), Number(storedR), Number(storedP)),
-      );
-      return actual.length === expected.length && timingSafeEqual(actual, expected);
+      if (expected.length !== keyLength || salt === '') return false;
+      let actual: Buffer;
+      try {
+        actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), optionsFor(logNStored, rStored, pStored));
+      } catch {
+        return false;
+      }
+      return timingSafeEqual(actual, expected);
     },
     async burn(password) {
       await scryptAsync(password, dummySalt, optionsFor(logN, r, p));

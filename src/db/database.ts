@@ -71,6 +71,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   sqlite.pragma('foreign_keys = ON');
   // NORMAL in WAL mode survives a process crash; only a power cut can lose the last commits.
   sqlite.pragma('synchronous = NORMAL');
+  // SQLite's own lower() folds ASCII only, so a search for "õie" would never find "Õie Mäger";
+  // fold every letter the way JavaScript (and PostgreSQL) do.
+  sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return { db, engine: 'sqlite', destroy: () => db.destroy() };
 }

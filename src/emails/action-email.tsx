@@ -9,7 +9,8 @@ export type ActionEmail = {
   recipientName: string;
   subjectKey: MessageKey;
   bodyKey: MessageKey;
-  bodyParams?: TranslateParams;
+  /** Parameters for both the subject and the body. */
+  params?: TranslateParams;
   action?: { labelKey: MessageKey; url: string };
   supportEmail: string;
 };
@@ -21,9 +22,9 @@ export type ActionEmail = {
 export function renderActionEmail(email: ActionEmail): RenderedEmail {
   const t = translator(email.locale);
   const greeting = t('email.greeting', { name: email.recipientName });
-  const body = t(email.bodyKey, email.bodyParams);
+  const body = t(email.bodyKey, email.params);
   const footer = t('email.footer', { support: email.supportEmail });
-  const subject = t(email.subjectKey);
+  const subject = t(email.subjectKey, email.params);
   const actionLabel = email.action ? t(email.action.labelKey) : undefined;
 
   const text = [

@@ -76,7 +76,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     crossOriginEmbedderPolicy: false,
     frameguard: { action: 'deny' },
   });
-  await app.register(fastifyCookie);
+  // Defaults for every cookie set or cleared, so none can forget Secure: a __Host- cookie
+  // cleared without it is ignored by browsers (the session cookie would outlive logout).
+  await app.register(fastifyCookie, { parseOptions: { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure } });
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, {
     root: path.join(projectRoot(), 'public'),

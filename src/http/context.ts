@@ -21,6 +21,8 @@ export type PageContext = {
   locale: Locale;
   t: Translate;
   actor: Actor | undefined;
+  /** The request came with a session cookie that has expired or was ended. */
+  hasSessionEnded: boolean;
   csrfToken: string;
   /** Path and query of the current page, for "come back here" links. */
   currentPath: string;

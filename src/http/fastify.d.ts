@@ -1,5 +1,6 @@
 import type { PageContext } from './context.js';
 import type { SessionInfo } from '../use-cases/sessions.js';
+import type { UploadedPart } from '../use-cases/uploads.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -7,5 +8,7 @@ declare module 'fastify' {
     session: SessionInfo | undefined;
     /** What every page needs: locale, translator, actor, CSRF token, flash. */
     ctx: PageContext;
+    /** Files of a multipart form, streamed to temporary paths (set by the uploads plugin). */
+    uploads: UploadedPart[];
   }
 }

@@ -94,13 +94,23 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
   return { ok: false, errors, values };
 }
 
+// Browsers drop tabs and line breaks from a URL before parsing it, so "/\t/evil.example" would
+// become "//evil.example", another host: a return path may hold no control character at all.
+const anyControlCharacter = /[\u0000-\u001f\u007f]/u;
+
 /** A local path to return to after an action; anything else (other hosts, schemes) becomes "/". */
 export function safeReturnPath(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string') return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || controlCharacters.test(value) || lineBreaks.test(value)) {
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || anyControlCharacter.test(value) || lineBreaks.test(value)) {
     return fallback;
   }
-  return value.slice(0, 500);
+  // A Location header carries ASCII only (Node answers anything else with a 500): percent-encode
+  // the rest, as a browser would. A lone surrogate cannot be encoded: such a path is refused.
+  try {
+    return value.slice(0, 500).replace(/[^\x21-\x7e]+/gu, (run) => encodeURIComponent(run));
+  } catch {
+    return fallback;
+  }
 }
 
 /** Turns a DomainError into what a form shows: field errors for VALIDATION, a general message otherwise. */

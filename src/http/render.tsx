@@ -21,6 +21,7 @@ function contextOf(request: FastifyRequest): PageContext {
     locale: defaultLocale,
     t: translator(defaultLocale),
     actor: undefined,
+    hasSessionEnded: false,
     csrfToken: '',
     currentPath: '/',
     flash: undefined,

@@ -167,6 +167,8 @@ export const en: typeof et = {
   },
   mailbox: {
     title: 'Mailbox',
+    newMessageEmailSubject: 'New message: {{subject}}',
+    newMessageEmailBody: '{{sender}} sent you a new message in the portal about “{{subject}}”. You can read it in your portal mailbox.',
     empty: 'Your mailbox is empty. Notices and conversations with experts and customers arrive here.',
   },
   admin: {
@@ -209,6 +211,7 @@ export const en: typeof et = {
     notFoundBody: 'This page does not exist or you do not have access to it. Check the address or go to the home page.',
     forbiddenTitle: 'No access',
     forbiddenBody: 'You do not have permission to see this page. If you think this is a mistake, contact user support.',
+    sessionExpiredTitle: 'Your session has expired',
     csrfTitle: 'The form could not be sent',
     csrfBody: 'The form had expired or was sent from another window. Go back, reload the page and try again.',
     serverTitle: 'Something went wrong',
@@ -237,7 +240,7 @@ export const en: typeof et = {
     domain: {
       INVALID_CREDENTIALS: 'The e-mail address or password is wrong.',
       EMAIL_NOT_VERIFIED: 'Your e-mail address is not confirmed yet.',
-      RATE_LIMITED: 'Too many failed attempts. Try again in {{minutes}} minutes.',
+      RATE_LIMITED: 'Too many attempts. Please try again in {{minutes}} minutes.',
       TOKEN_INVALID: 'This link is not valid: it has been used already or is broken. Ask for a new link.',
       TOKEN_EXPIRED: 'This link has expired. Ask for a new link.',
       REAUTH_FAILED: 'The current password is wrong.',
@@ -252,6 +255,7 @@ export const en: typeof et = {
     greeting: 'Hello, {{name}}!',
     signature: 'Konsult',
     footer: 'This is an automatic message from the Konsult portal. Questions? Write to {{support}}.',
+    openInPortal: 'Open in the portal',
     linkFallback: 'If the button does not work, copy this address into your browser:',
     verifySubject: 'Confirm your e-mail address',
     verifyBody: 'Thank you for registering! To start using your account, confirm your e-mail address. The link is valid for 48 hours.',

@@ -168,6 +168,8 @@ export const et = {
   },
   mailbox: {
     title: 'Postkast',
+    newMessageEmailSubject: 'Uus sõnum: {{subject}}',
+    newMessageEmailBody: '{{sender}} saatis teile portaalis uue sõnumi teemal „{{subject}}”. Sõnumi sisu näete portaali postkastis.',
     empty: 'Teie postkast on tühi. Siia jõuavad teated ja vestlused ekspertide ning tellijatega.',
   },
   admin: {
@@ -210,6 +212,7 @@ export const et = {
     notFoundBody: 'Seda lehte ei ole olemas või teil ei ole sellele ligipääsu. Kontrollige aadressi või minge avalehele.',
     forbiddenTitle: 'Ligipääs puudub',
     forbiddenBody: 'Teil ei ole õigust seda lehte vaadata. Kui arvate, et see on viga, võtke ühendust kasutajatoega.',
+    sessionExpiredTitle: 'Seanss on aegunud',
     csrfTitle: 'Vormi ei saanud saata',
     csrfBody: 'Vorm oli aegunud või saadeti teisest aknast. Minge tagasi, värskendage lehte ja proovige uuesti.',
     serverTitle: 'Midagi läks valesti',
@@ -238,7 +241,7 @@ export const et = {
     domain: {
       INVALID_CREDENTIALS: 'E-posti aadress või parool on vale.',
       EMAIL_NOT_VERIFIED: 'Teie e-posti aadress on kinnitamata.',
-      RATE_LIMITED: 'Liiga palju ebaõnnestunud katseid. Proovige uuesti {{minutes}} minuti pärast.',
+      RATE_LIMITED: 'Liiga palju katseid. Palun proovige uuesti {{minutes}} minuti pärast.',
       TOKEN_INVALID: 'See link ei kehti: see on juba kasutatud või vigane. Tellige uus link.',
       TOKEN_EXPIRED: 'See link on aegunud. Tellige uus link.',
       REAUTH_FAILED: 'Praegune parool on vale.',
@@ -253,6 +256,7 @@ export const et = {
     greeting: 'Tere, {{name}}!',
     signature: 'Konsult',
     footer: 'See on automaatne kiri portaalist Konsult. Küsimuste korral kirjutage {{support}}.',
+    openInPortal: 'Ava portaalis',
     linkFallback: 'Kui nupp ei tööta, kopeerige see aadress brauserisse:',
     verifySubject: 'Kinnitage oma e-posti aadress',
     verifyBody: 'Täname registreerumast! Konto kasutuselevõtuks kinnitage oma e-posti aadress. Link kehtib 48 tundi.',

@@ -11,14 +11,14 @@ export async function queueAccountEmail(
   db: Executor,
   deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'supportEmail'>,
   to: Recipient,
-  content: Pick<ActionEmail, 'subjectKey' | 'bodyKey' | 'bodyParams'> & { action?: { labelKey: ActionEmail['subjectKey']; path: string } },
+  content: Pick<ActionEmail, 'subjectKey' | 'bodyKey' | 'params'> & { action?: { labelKey: ActionEmail['subjectKey']; path: string } },
 ): Promise<void> {
   const rendered = renderActionEmail({
     locale: to.locale,
     recipientName: to.name,
     subjectKey: content.subjectKey,
     bodyKey: content.bodyKey,
-    ...(content.bodyParams ? { bodyParams: content.bodyParams } : {}),
+    ...(content.params ? { params: content.params } : {}),
     ...(content.action ? { action: { labelKey: content.action.labelKey, url: deps.publicUrl + content.action.path } } : {}),
     supportEmail: deps.supportEmail,
   });

@@ -1,4 +1,5 @@
 import { iso } from '../adapters/clock.js';
+import { retireAccountTokens } from '../db/repositories/account-token-repository.js';
 import { deleteUserSessions } from '../db/repositories/session-repository.js';
 import { findUserByEmail, getUserById, setLocale, updateUser } from '../db/repositories/user-repository.js';
 import { normaliseEmail } from '../domain/email-address.js';
@@ -8,7 +9,7 @@ import type { Actor, Locale } from '../domain/roles.js';
 import { issueAccountToken, peekAccountToken, redeemAccountToken } from './account-tokens.js';
 import { queueAccountEmail } from './account-emails.js';
 import type { Deps } from './deps.js';
-import { countAttempt, requireUnderLimit, resetAttempts, type RateRule } from './rate-limits.js';
+import { countAttempt, emailRequestRules, requireUnderLimit, resetAttempts, takeAttempt, type RateRule } from './rate-limits.js';
 import { isUniqueViolation } from './register-user.js';
 
 /** Changes the name and phone the account shows (contact data stays private until an order is paid). */
@@ -51,6 +52,8 @@ export async function changePassword(
     const user = await getUserById(trx, actor.id);
     await updateUser(trx, actor.id, { password_hash: passwordHash, updated_at: iso(deps.clock.now()) });
     await deleteUserSessions(trx, actor.id, input.keepSessionIdHash);
+    // A reset link sent before the change must not undo it.
+    await retireAccountTokens(trx, actor.id, 'reset_password', iso(deps.clock.now()));
     await queueAccountEmail(trx, deps, user, {
       subjectKey: 'email.passwordChangedSubject',
       bodyKey: 'email.passwordChangedBody',
@@ -66,11 +69,13 @@ export async function changePassword(
 export async function requestEmailChange(
   deps: Deps,
   actor: Actor,
-  input: { currentPassword: string; newEmail: string },
+  input: { currentPassword: string; newEmail: string; ip: string },
 ): Promise<{ newEmail: string }> {
   await requireCurrentPassword(deps, actor, input.currentPassword);
   const newEmail = normaliseEmail(input.newEmail);
   if (newEmail === actor.email) throw new DomainError('VALIDATION', { fields: { newEmail: 'sameEmail' } });
+  // The link goes to any address the user types: limited like every e-mail sent on request.
+  await takeAttempt(deps, emailRequestRules(input.ip));
   await deps.db.transaction().execute(async (trx) => {
     if (await findUserByEmail(trx, newEmail)) return;
     const token = await issueAccountToken(trx, deps, actor.id, 'change_email', newEmail);
@@ -105,10 +110,12 @@ export async function confirmEmailChange(deps: Deps, token: string): Promise<voi
       if (await findUserByEmail(trx, newEmail)) throw new DomainError('EMAIL_TAKEN');
       const now = iso(deps.clock.now());
       await updateUser(trx, user.id, { email: newEmail, email_verified_at: now, updated_at: now });
+      // Links sent to the old address stop working with it.
+      await retireAccountTokens(trx, user.id, 'reset_password', now);
       await queueAccountEmail(trx, deps, user, {
         subjectKey: 'email.emailChangedSubject',
         bodyKey: 'email.emailChangedBody',
-        bodyParams: { email: newEmail },
+        params: { email: newEmail },
       });
     });
   } catch (error) {

@@ -35,7 +35,7 @@ export async function resetAttempts(deps: Pick<Deps, 'db'>, key: string): Promis
   await clearRateCount(deps.db, key);
 }
 
-/** Rules for e-mails sent on request (registration, password reset, resent links), per address. */
+/** Rules for e-mails sent on request (registration, password reset, resent links, e-mail change links), per address. */
 export function emailRequestRules(ip: string): RateRule[] {
   return [{ key: `mail-request:ip:${ip}`, max: 10, windowMs: 60 * 60_000 }];
 }

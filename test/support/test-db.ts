@@ -10,6 +10,22 @@ export function testEngine(): 'sqlite' | 'postgres' {
   return process.env['TEST_DB'] === 'postgres' ? 'postgres' : 'sqlite';
 }
 
+// Kysely's PostgreSQL introspection reads every schema's catalog, and fails when another test
+// creates or drops a schema at that moment. All schema DDL of the tests (creating, migrating,
+// dropping) therefore takes one advisory lock: cheap, and only tests ever take it.
+const schemaDdlLock = 727_001;
+
+async function withSchemaLock<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: testPostgresUrl });
+  await admin.connect();
+  try {
+    await admin.query('select pg_advisory_lock($1)', [schemaDdlLock]);
+    return await work(admin);
+  } finally {
+    await admin.end(); // ends the session, which releases the lock
+  }
+}
+
 /**
  * A freshly migrated database for one test: SQLite in memory, or a PostgreSQL schema of its
  * own (dropped again by `destroy`). Tests never share data.
@@ -21,26 +37,23 @@ export async function createTestDatabase(engine = testEngine()): Promise<Databas
     return handle;
   }
   const schema = `t_${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
-  const admin = new pg.Client({ connectionString: testPostgresUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create schema ${schema}`);
-  } finally {
-    await admin.end();
-  }
   const handle = openDatabase(testPostgresUrl, { schema, poolSize: 4 });
-  await migrateToLatest(handle.db);
+  const dropSchema = () => withSchemaLock((admin) => admin.query(`drop schema if exists ${schema} cascade`));
+  try {
+    await withSchemaLock(async (admin) => {
+      await admin.query(`create schema ${schema}`);
+      await migrateToLatest(handle.db, { schema });
+    });
+  } catch (error) {
+    await handle.destroy();
+    await dropSchema();
+    throw error;
+  }
   return {
     ...handle,
     async destroy() {
       await handle.destroy();
-      const cleanup = new pg.Client({ connectionString: testPostgresUrl });
-      await cleanup.connect();
-      try {
-        await cleanup.query(`drop schema ${schema} cascade`);
-      } finally {
-        await cleanup.end();
-      }
+      await dropSchema();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { GrantableRole, Locale } from '../../domain/roles.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Db } from '../database.js';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../schema.js';
 
 export type Executor = Db | Transaction<Database>;
@@ -68,10 +68,11 @@ export async function listUsers(
   let query = db.selectFrom('users');
   if (options.search) {
     const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // ESCAPE is explicit: PostgreSQL defaults to backslash, SQLite has no default at all.
     query = query.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['name']), 'like', eb.val(pattern)),
-        eb('email', 'like', pattern),
+        sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+        sql<boolean>`${eb.ref('email')} like ${pattern} escape '\\'`,
       ]),
     );
   }

@@ -9,7 +9,8 @@ export const requireUser: preHandlerAsyncHookHandler = async (request, reply) =>
 
 async function redirectToLogin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const next = request.method === 'GET' ? request.url : '/my';
-  await reply.redirect(`/login?next=${encodeURIComponent(next)}`, 303);
+  const expired = request.ctx.hasSessionEnded ? '&expired=1' : '';
+  await reply.redirect(`/login?next=${encodeURIComponent(next)}${expired}`, 303);
 }
 
 /** Lets only holders of one of the roles through: anonymous → sign in, others → 403. */

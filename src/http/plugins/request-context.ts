@@ -75,6 +75,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       locale,
       t: translator(locale),
       actor: session?.actor,
+      hasSessionEnded: Boolean(rawSessionId) && !session,
       csrfToken: sign(secret, `csrf:${binding}`),
       currentPath: request.url,
       flash,
@@ -92,7 +93,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const presented = typeof fromBody === 'string' ? fromBody : typeof header === 'string' ? header : '';
     if (!presented || !safeEqual(presented, request.ctx.csrfToken)) {
       request.log.warn({ reason: 'csrf' }, 'CSRF token missing or wrong');
-      await sendErrorPage(request, reply, 403, 'csrf');
+      await sendErrorPage(request, reply, 403, request.ctx.hasSessionEnded ? 'sessionExpired' : 'csrf');
     }
   });
 

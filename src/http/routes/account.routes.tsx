@@ -84,7 +84,7 @@ export function accountRoutes(app: FastifyInstance, env: RouteEnv): void {
     const form = parseForm(emailSchema, request.body);
     if (!form.ok) return sendPage(reply, <ChangeEmailPage ctx={request.ctx} currentEmail={actor.email} values={form.values} errors={form.errors} />, 422);
     try {
-      await requestEmailChange(deps, actor, form.data);
+      await requestEmailChange(deps, actor, { ...form.data, ip: request.ip });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const mapped = formErrorsFromDomain(error);

@@ -10,7 +10,14 @@ import type { RouteEnv } from './route-env.js';
 const pageSize = 25;
 const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  q: z.string().max(100).catch('').optional(),
+  // Names and addresses never hold control characters, and PostgreSQL refuses NUL in a query
+  // parameter (a 500): strip them before searching.
+  q: z
+    .string()
+    .max(100)
+    .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, ''))
+    .catch('')
+    .optional(),
 });
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
 

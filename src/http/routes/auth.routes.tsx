@@ -107,9 +107,11 @@ export function authRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   // Sign in and out
   app.get('/login', async (request, reply) => {
-    const next = safeReturnPath((request.query as Record<string, unknown>)['next'], '');
+    const query = request.query as Record<string, unknown>;
+    const next = safeReturnPath(query['next'], '');
     if (request.ctx.actor) return reply.redirect(next || '/my', 303);
-    return sendPage(reply, <LoginPage ctx={request.ctx} next={next || undefined} general={next ? { key: 'auth.loginRequired' } : undefined} />);
+    const notice = query['expired'] === '1' ? 'auth.sessionExpired' : next ? 'auth.loginRequired' : undefined;
+    return sendPage(reply, <LoginPage ctx={request.ctx} next={next || undefined} general={notice ? { key: notice } : undefined} />);
   });
 
   app.post('/login', async (request, reply) => {

@@ -2,7 +2,7 @@ import type { PageContext } from '../context.js';
 import { Layout } from './layout.js';
 import { PageHeading } from './components.js';
 
-export type ErrorKind = 'notFound' | 'forbidden' | 'csrf' | 'badRequest' | 'tooLarge' | 'rateLimited' | 'server';
+export type ErrorKind = 'notFound' | 'forbidden' | 'csrf' | 'sessionExpired' | 'badRequest' | 'tooLarge' | 'rateLimited' | 'server';
 
 /** The friendly page for each kind of failure; the 500 page shows the reference id from the log. */
 export function ErrorPage({ ctx, kind, referenceId }: { ctx: PageContext; kind: ErrorKind; referenceId?: string | undefined }) {
@@ -11,6 +11,7 @@ export function ErrorPage({ ctx, kind, referenceId }: { ctx: PageContext; kind: 
     notFound: [t('errors.notFoundTitle'), t('errors.notFoundBody')],
     forbidden: [t('errors.forbiddenTitle'), t('errors.forbiddenBody')],
     csrf: [t('errors.csrfTitle'), t('errors.csrfBody')],
+    sessionExpired: [t('errors.sessionExpiredTitle'), t('auth.sessionExpired')],
     badRequest: [t('errors.badRequestTitle'), t('errors.badRequestBody')],
     tooLarge: [t('errors.tooLargeTitle'), t('errors.tooLargeBody')],
     rateLimited: [t('errors.rateLimitedTitle'), t('errors.domain.RATE_LIMITED', { minutes: 15 })],
@@ -26,8 +27,13 @@ export function ErrorPage({ ctx, kind, referenceId }: { ctx: PageContext; kind: 
           <strong>{t('errors.reference', { id: referenceId })}</strong>
         </p>
       )}
-      <p>
-        <a href="/" class="button">
+      <p class="actions">
+        {kind === 'sessionExpired' && (
+          <a href="/login" class="button">
+            {t('nav.login')}
+          </a>
+        )}
+        <a href="/" class={kind === 'sessionExpired' ? 'button button-secondary' : 'button'}>
           {t('errors.goHome')}
         </a>
       </p>

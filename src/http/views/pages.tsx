@@ -92,9 +92,11 @@ export function MyMenuPage({ ctx }: { ctx: PageContext }) {
             <li>
               <a href="/admin/users">{t('admin.usersTitle')}</a>
             </li>
-            <li>
-              <a href="/sent-emails">{t('sentEmails.title')}</a>
-            </li>
+            {(ctx.isDevelopment || actor.roles.includes('admin')) && (
+              <li>
+                <a href="/sent-emails">{t('sentEmails.title')}</a>
+              </li>
+            )}
           </ul>
         </section>
       )}
