@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from './adapters/clock.js';
 import { loadCommonPasswords } from './adapters/common-passwords.js';
 import { createSmtpMailer, type Mailer } from './adapters/mailer.js';
+import { createDiskFileStore, type FileStore } from './adapters/file-store.js';
 import { createScryptHasher, type PasswordHasher } from './adapters/password-hasher.js';
 import { randomToken } from './adapters/tokens.js';
 import type { Config } from './config.js';
@@ -25,6 +26,7 @@ export type ContainerOverrides = {
   hasher?: PasswordHasher;
   logger?: Logger;
   mailer?: Mailer;
+  fileStore?: FileStore;
 };
 
 /** The secret for CSRF tokens: from the environment, or generated once into the data directory. */
@@ -51,6 +53,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     engine: database.engine,
     clock: overrides.clock ?? systemClock,
     hasher: overrides.hasher ?? createScryptHasher(config.passwordHashLogN),
+    fileStore: overrides.fileStore ?? createDiskFileStore(path.join(config.dataDir, 'files')),
     isCommonPassword: loadCommonPasswords(),
     publicUrl: config.publicUrl,
     supportEmail: config.support.email,

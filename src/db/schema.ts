@@ -11,6 +11,13 @@ export type Database = {
   account_tokens: AccountTokensTable;
   rate_limits: RateLimitsTable;
   outbox_emails: OutboxEmailsTable;
+  notices: NoticesTable;
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
+  files: FilesTable;
+  message_files: MessageFilesTable;
+  email_preferences: EmailPreferencesTable;
 };
 
 type Timestamp = string;
@@ -80,9 +87,73 @@ export type OutboxEmailsTable = {
   sent_at: Timestamp | null;
 };
 
+export type NoticesTable = {
+  id: Generated<number>;
+  user_id: number;
+  kind: string;
+  /** JSON object of the catalog parameters; rendered in the reader's language when shown. */
+  params: string;
+  link: string | null;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+};
+
+export type ConversationsTable = {
+  id: Generated<number>;
+  subject: string;
+  /** What the conversation is about (an inquiry, an order…), when anything. */
+  context_type: string | null;
+  context_id: number | null;
+  created_at: Timestamp;
+  last_message_at: Timestamp;
+};
+
+export type ConversationMembersTable = {
+  conversation_id: number;
+  user_id: number;
+  unread_count: number;
+  last_activity_at: Timestamp;
+  joined_at: Timestamp;
+};
+
+export type MessagesTable = {
+  id: Generated<number>;
+  conversation_id: number;
+  sender_id: number;
+  body: string;
+  created_at: Timestamp;
+};
+
+export type FilesTable = {
+  id: Generated<number>;
+  /** The generated name the file store keeps it under; never derived from the upload's name. */
+  storage_key: string;
+  original_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  uploaded_by: number;
+  created_at: Timestamp;
+};
+
+export type MessageFilesTable = {
+  message_id: number;
+  file_id: number;
+};
+
+export type EmailPreferencesTable = {
+  user_id: number;
+  category: string;
+  is_enabled: number;
+};
+
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AccountTokenRow = Selectable<AccountTokensTable>;
 export type OutboxEmailRow = Selectable<OutboxEmailsTable>;
+export type NoticeRow = Selectable<NoticesTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type FileRow = Selectable<FilesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;

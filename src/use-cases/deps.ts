@@ -1,4 +1,5 @@
 import type { Clock } from '../adapters/clock.js';
+import type { FileStore } from '../adapters/file-store.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Db, Engine } from '../db/database.js';
 
@@ -8,6 +9,7 @@ export type Deps = {
   engine: Engine;
   clock: Clock;
   hasher: PasswordHasher;
+  fileStore: FileStore;
   isCommonPassword: (candidate: string) => boolean;
   publicUrl: string;
   supportEmail: string;

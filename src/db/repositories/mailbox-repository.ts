@@ -1,0 +1,240 @@
+import { sql, type Insertable } from 'kysely';
+import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable } from '../schema.js';
+import type { Executor } from './user-repository.js';
+
+export type MailboxFilter = 'all' | 'unread' | 'notices' | 'conversations';
+
+export type MailboxItem =
+  | { type: 'notice'; id: number; at: string; isUnread: boolean; kind: string; params: string; link: string | null }
+  | { type: 'conversation'; id: number; at: string; isUnread: boolean; subject: string; unreadCount: number };
+
+// ---- notices ----
+
+export async function insertNotice(db: Executor, notice: Insertable<NoticesTable>): Promise<number> {
+  const row = await db.insertInto('notices').values(notice).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** A notice, only if it belongs to the user (anyone else gets undefined, as for a missing one). */
+export async function findNoticeOf(db: Executor, id: number, userId: number): Promise<NoticeRow | undefined> {
+  return db.selectFrom('notices').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+}
+
+export async function markNoticeRead(db: Executor, id: number, userId: number, now: string): Promise<void> {
+  await db.updateTable('notices').set({ read_at: now }).where('id', '=', id).where('user_id', '=', userId).where('read_at', 'is', null).execute();
+}
+
+// ---- counts and the list ----
+
+/** Unread items: unread notices plus conversations with unread messages. Two indexed counts. */
+export async function countUnread(db: Executor, userId: number): Promise<number> {
+  const [notices, conversations] = await Promise.all([
+    db
+      .selectFrom('notices')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('read_at', 'is', null)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('conversation_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('unread_count', '>', 0)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return Number(notices.n) + Number(conversations.n);
+}
+
+type RawItem = {
+  type: string;
+  id: number;
+  at: string;
+  is_unread: number;
+  kind: string | null;
+  params: string | null;
+  link: string | null;
+  subject: string | null;
+  unread_count: number | null;
+};
+
+/** The mailbox, newest first: notices and conversations in one list, paginated and filtered. */
+export async function listMailbox(
+  db: Executor,
+  userId: number,
+  options: { filter: MailboxFilter; limit: number; offset: number },
+): Promise<{ items: MailboxItem[]; total: number }> {
+  const { filter } = options;
+  const wantsNotices = filter !== 'conversations';
+  const wantsConversations = filter !== 'notices';
+  const onlyUnread = filter === 'unread';
+
+  const noticePart = sql`select 'notice' as type, n.id as id, n.created_at as at,
+      case when n.read_at is null then 1 else 0 end as is_unread,
+      n.kind as kind, n.params as params, n.link as link, null as subject, null as unread_count
+    from notices n where n.user_id = ${userId}${onlyUnread ? sql` and n.read_at is null` : sql``}`;
+  const conversationPart = sql`select 'conversation' as type, c.id as id, m.last_activity_at as at,
+      case when m.unread_count > 0 then 1 else 0 end as is_unread,
+      null as kind, null as params, null as link, c.subject as subject, m.unread_count as unread_count
+    from conversation_members m join conversations c on c.id = m.conversation_id
+    where m.user_id = ${userId}${onlyUnread ? sql` and m.unread_count > 0` : sql``}`;
+  const parts = [...(wantsNotices ? [noticePart] : []), ...(wantsConversations ? [conversationPart] : [])];
+  const union = sql.join(parts, sql` union all `);
+
+  const [rows, count] = await Promise.all([
+    sql<RawItem>`select * from (${union}) items order by at desc, type, id desc limit ${options.limit} offset ${options.offset}`.execute(db),
+    sql<{ n: number }>`select count(*) as n from (${union}) items`.execute(db),
+  ]);
+  const items = rows.rows.map((row): MailboxItem =>
+    row.type === 'notice'
+      ? { type: 'notice', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, kind: row.kind ?? '', params: row.params ?? '{}', link: row.link }
+      : { type: 'conversation', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, subject: row.subject ?? '', unreadCount: Number(row.unread_count ?? 0) },
+  );
+  return { items, total: Number(count.rows[0]?.n ?? 0) };
+}
+
+// ---- conversations ----
+
+export async function insertConversation(
+  db: Executor,
+  conversation: { subject: string; contextType: string | null; contextId: number | null; now: string },
+): Promise<number> {
+  const row = await db
+    .insertInto('conversations')
+    .values({
+      subject: conversation.subject,
+      context_type: conversation.contextType,
+      context_id: conversation.contextId,
+      created_at: conversation.now,
+      last_message_at: conversation.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function insertMember(db: Executor, conversationId: number, userId: number, now: string): Promise<void> {
+  await db
+    .insertInto('conversation_members')
+    .values({ conversation_id: conversationId, user_id: userId, unread_count: 0, last_activity_at: now, joined_at: now })
+    .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
+    .execute();
+}
+
+/** The conversation as one member sees it, or undefined when the user is not a member. */
+export async function findConversationOf(db: Executor, conversationId: number, userId: number) {
+  return db
+    .selectFrom('conversations')
+    .innerJoin('conversation_members', 'conversation_members.conversation_id', 'conversations.id')
+    .select(['conversations.id', 'conversations.subject', 'conversations.context_type', 'conversations.context_id', 'conversations.created_at', 'conversation_members.unread_count'])
+    .where('conversations.id', '=', conversationId)
+    .where('conversation_members.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export type MemberContact = { id: number; name: string; email: string; locale: 'et' | 'en' };
+
+export async function listMembers(db: Executor, conversationId: number): Promise<MemberContact[]> {
+  return db
+    .selectFrom('conversation_members')
+    .innerJoin('users', 'users.id', 'conversation_members.user_id')
+    .select(['users.id', 'users.name', 'users.email', 'users.locale'])
+    .where('conversation_members.conversation_id', '=', conversationId)
+    .orderBy('users.id')
+    .execute();
+}
+
+export type MessageWithFiles = MessageRow & { sender_name: string; files: Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>[] };
+
+/** The newest `limit` messages of a conversation (older ones before `beforeId`), oldest first. */
+export async function listMessages(db: Executor, conversationId: number, options: { limit: number; beforeId?: number }): Promise<MessageWithFiles[]> {
+  let query = db
+    .selectFrom('messages')
+    .innerJoin('users', 'users.id', 'messages.sender_id')
+    .selectAll('messages')
+    .select('users.name as sender_name')
+    .where('messages.conversation_id', '=', conversationId);
+  if (options.beforeId) query = query.where('messages.id', '<', options.beforeId);
+  const rows = (await query.orderBy('messages.id', 'desc').limit(options.limit).execute()).reverse();
+  const ids = rows.map((r) => r.id);
+  const files = ids.length
+    ? await db
+        .selectFrom('message_files')
+        .innerJoin('files', 'files.id', 'message_files.file_id')
+        .select(['message_files.message_id', 'files.id', 'files.original_name', 'files.content_type', 'files.size_bytes'])
+        .where('message_files.message_id', 'in', ids)
+        .orderBy('files.id')
+        .execute()
+    : [];
+  return rows.map((row) => ({
+    ...row,
+    files: files.filter((f) => f.message_id === row.id).map(({ id, original_name, content_type, size_bytes }) => ({ id, original_name, content_type, size_bytes })),
+  }));
+}
+
+export async function insertMessage(db: Executor, message: { conversationId: number; senderId: number; body: string; now: string }): Promise<number> {
+  const row = await db
+    .insertInto('messages')
+    .values({ conversation_id: message.conversationId, sender_id: message.senderId, body: message.body, created_at: message.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.updateTable('conversations').set({ last_message_at: message.now }).where('id', '=', message.conversationId).execute();
+  await db
+    .updateTable('conversation_members')
+    .set((eb) => ({
+      last_activity_at: message.now,
+      unread_count: eb.case().when('user_id', '=', message.senderId).then(eb.ref('unread_count')).else(eb('unread_count', '+', 1)).end(),
+    }))
+    .where('conversation_id', '=', message.conversationId)
+    .execute();
+  return row.id;
+}
+
+export async function markConversationRead(db: Executor, conversationId: number, userId: number): Promise<void> {
+  await db
+    .updateTable('conversation_members')
+    .set({ unread_count: 0 })
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .where('unread_count', '>', 0)
+    .execute();
+}
+
+// ---- files ----
+
+export async function insertFile(db: Executor, file: Insertable<FilesTable>): Promise<number> {
+  const row = await db.insertInto('files').values(file).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function attachFile(db: Executor, messageId: number, fileId: number): Promise<void> {
+  await db.insertInto('message_files').values({ message_id: messageId, file_id: fileId }).execute();
+}
+
+/** A file attached to a message of a conversation the user belongs to; undefined otherwise. */
+export async function findMessageFileFor(db: Executor, fileId: number, userId: number): Promise<FileRow | undefined> {
+  return db
+    .selectFrom('files')
+    .innerJoin('message_files', 'message_files.file_id', 'files.id')
+    .innerJoin('messages', 'messages.id', 'message_files.message_id')
+    .innerJoin('conversation_members', (join) =>
+      join.onRef('conversation_members.conversation_id', '=', 'messages.conversation_id').on('conversation_members.user_id', '=', userId),
+    )
+    .selectAll('files')
+    .where('files.id', '=', fileId)
+    .executeTakeFirst();
+}
+
+// ---- e-mail preferences ----
+
+export async function listEmailPreferences(db: Executor, userId: number): Promise<Map<string, boolean>> {
+  const rows = await db.selectFrom('email_preferences').select(['category', 'is_enabled']).where('user_id', '=', userId).execute();
+  return new Map(rows.map((r) => [r.category, r.is_enabled === 1]));
+}
+
+export async function setEmailPreference(db: Executor, userId: number, category: string, isEnabled: boolean): Promise<void> {
+  await db
+    .insertInto('email_preferences')
+    .values({ user_id: userId, category, is_enabled: isEnabled ? 1 : 0 })
+    .onConflict((oc) => oc.columns(['user_id', 'category']).doUpdateSet({ is_enabled: isEnabled ? 1 : 0 }))
+    .execute();
+}

@@ -1,0 +1,108 @@
+import { iso } from '../adapters/clock.js';
+import {
+  attachFile,
+  findConversationOf,
+  insertConversation,
+  insertMember,
+  insertMessage,
+  listEmailPreferences,
+  listMembers,
+  listMessages,
+  markConversationRead,
+  type MessageWithFiles,
+} from '../db/repositories/mailbox-repository.js';
+import type { Executor } from '../db/repositories/user-repository.js';
+import { DomainError } from '../domain/errors.js';
+import { isEmailWanted } from '../domain/notifications.js';
+import type { Actor } from '../domain/roles.js';
+import { queueAccountEmail } from './account-emails.js';
+import type { Deps } from './deps.js';
+import { discardKept, keepUploads, recordFiles, type UploadedPart } from './uploads.js';
+
+/**
+ * Opens a conversation between exactly the given users (later flows: a customer and one expert
+ * about one inquiry or order). Runs in the caller's transaction.
+ */
+export async function startConversation(
+  db: Executor,
+  deps: Pick<Deps, 'clock'>,
+  input: { subject: string; memberIds: number[]; context?: { type: string; id: number } },
+): Promise<number> {
+  const now = iso(deps.clock.now());
+  const id = await insertConversation(db, {
+    subject: input.subject,
+    contextType: input.context?.type ?? null,
+    contextId: input.context?.id ?? null,
+    now,
+  });
+  for (const userId of new Set(input.memberIds)) await insertMember(db, id, userId, now);
+  return id;
+}
+
+const pageSize = 50;
+
+export type ConversationView = {
+  id: number;
+  subject: string;
+  members: { id: number; name: string }[];
+  messages: MessageWithFiles[];
+  /** The id to ask for older messages with, when there are any. */
+  olderBeforeId: number | undefined;
+};
+
+/** A conversation for one of its members, newest messages last; marks it read. Others get NOT_FOUND. */
+export async function openConversation(deps: Deps, actor: Actor, conversationId: number, beforeId?: number): Promise<ConversationView> {
+  const conversation = await findConversationOf(deps.db, conversationId, actor.id);
+  if (!conversation) throw new DomainError('NOT_FOUND', { entity: 'conversation' });
+  const [members, messages] = await Promise.all([
+    listMembers(deps.db, conversationId),
+    listMessages(deps.db, conversationId, { limit: pageSize + 1, ...(beforeId ? { beforeId } : {}) }),
+  ]);
+  if (conversation.unread_count > 0) await markConversationRead(deps.db, conversationId, actor.id);
+  const hasOlder = messages.length > pageSize;
+  const shown = hasOlder ? messages.slice(1) : messages;
+  return {
+    id: conversation.id,
+    subject: conversation.subject,
+    members: members.map(({ id, name }) => ({ id, name })),
+    messages: shown,
+    olderBeforeId: hasOlder ? shown[0]?.id : undefined,
+  };
+}
+
+/**
+ * A member writes in a conversation (text and/or files). Every other member's conversation
+ * turns unread and they get an e-mail (unless they switched message e-mails off) that says who
+ * wrote, not what: the content stays in the portal.
+ */
+export async function postMessage(
+  deps: Deps,
+  actor: Actor,
+  input: { conversationId: number; body: string; uploads: UploadedPart[] },
+): Promise<number> {
+  const conversation = await findConversationOf(deps.db, input.conversationId, actor.id);
+  if (!conversation) throw new DomainError('NOT_FOUND', { entity: 'conversation' });
+  if (input.body.trim() === '' && input.uploads.length === 0) throw new DomainError('VALIDATION', { fields: { body: 'messageEmpty' } });
+  const kept = await keepUploads(deps.fileStore, input.uploads);
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      const messageId = await insertMessage(trx, { conversationId: conversation.id, senderId: actor.id, body: input.body, now: iso(now) });
+      for (const fileId of await recordFiles(trx, kept, actor.id, now)) await attachFile(trx, messageId, fileId);
+      for (const member of await listMembers(trx, conversation.id)) {
+        if (member.id === actor.id) continue;
+        if (!isEmailWanted('messages', await listEmailPreferences(trx, member.id))) continue;
+        await queueAccountEmail(trx, deps, member, {
+          subjectKey: 'mailbox.newMessageEmailSubject',
+          bodyKey: 'mailbox.newMessageEmailBody',
+          params: { sender: actor.name, subject: conversation.subject },
+          action: { labelKey: 'email.openInPortal', path: `/mailbox/conversations/${conversation.id}` },
+        });
+      }
+      return messageId;
+    });
+  } catch (error) {
+    await discardKept(deps.fileStore, kept);
+    throw error;
+  }
+}
