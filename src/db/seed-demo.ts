@@ -3,6 +3,7 @@ import type { Clock } from '../adapters/clock.js';
 import { iso } from '../adapters/clock.js';
 import type { GrantableRole } from '../domain/roles.js';
 import type { Db } from './database.js';
+import { insertConversation, insertMember, insertMessage } from './repositories/mailbox-repository.js';
 import { countUsers, grantRole, insertUser } from './repositories/user-repository.js';
 
 /** The password of every demo account (documented in the README). */
@@ -24,6 +25,7 @@ export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock)
   const passwordHash = await hasher.hash(demoPassword);
   await db.transaction().execute(async (trx) => {
     const now = iso(clock.now());
+    const ids: number[] = [];
     for (const account of demoAccounts) {
       const user = await insertUser(trx, {
         email: account.email,
@@ -37,7 +39,25 @@ export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock)
         blocked_at: null,
       });
       for (const role of account.roles) await grantRole(trx, user.id, role, now);
+      ids.push(user.id);
     }
+    // A conversation between the demo customer and the demo lawyer, so the mailbox has a thread.
+    const [customerId, lawyerId] = ids as [number, number];
+    const conversationId = await insertConversation(trx, { subject: 'Küsimus kuriteoteate kohta', contextType: null, contextId: null, now });
+    await insertMember(trx, conversationId, customerId, now);
+    await insertMember(trx, conversationId, lawyerId, now);
+    await insertMessage(trx, {
+      conversationId,
+      senderId: customerId,
+      body: 'Tere! Kas kuriteoteate saab esitada ka siis, kui juhtumist on möödas üle aasta?',
+      now,
+    });
+    await insertMessage(trx, {
+      conversationId,
+      senderId: lawyerId,
+      body: 'Tere, Mari! Jah, see on sageli võimalik: aegumistähtaeg sõltub teo raskusest. Kirjeldage palun lühidalt, mis juhtus ja millal, siis oskan täpsemalt öelda.',
+      now,
+    });
   });
   return true;
 }

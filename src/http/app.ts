@@ -9,10 +9,12 @@ import type { Config } from '../config.js';
 import { projectRoot } from '../project-root.js';
 import type { Deps } from '../use-cases/deps.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerUploads } from './plugins/uploads.js';
 import { registerRequestContext } from './plugins/request-context.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { mailboxRoutes } from './routes/mailbox.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import type { RouteEnv } from './routes/route-env.js';
 
@@ -87,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     index: false,
   });
 
+  await registerUploads(app, deps.fileStore);
   const cookies = registerRequestContext(app, { deps, config, secret: options.secret });
   registerErrorHandling(app);
 
@@ -95,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   authRoutes(app, env);
   accountRoutes(app, env);
   adminRoutes(app, env);
+  mailboxRoutes(app, env);
   options.extraRoutes?.(app, env);
   return app;
 }

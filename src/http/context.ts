@@ -13,6 +13,8 @@ export const flashKeys = [
   'account.languageSaved',
   'account.passwordChanged',
   'account.emailChanged',
+  'mailbox.sent',
+  'notificationSettings.saved',
 ] as const;
 export type FlashKey = (typeof flashKeys)[number];
 

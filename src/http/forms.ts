@@ -117,8 +117,9 @@ export function safeReturnPath(value: unknown, fallback = '/'): string {
 export function formErrorsFromDomain(error: DomainError): { errors: FieldErrors; general: FieldError | undefined } {
   if (error.code === 'VALIDATION') {
     const fields = (error.details['fields'] ?? {}) as Record<string, string>;
+    const params = (error.details['params'] ?? {}) as Record<string, string | number>;
     const errors: FieldErrors = {};
-    for (const [field, problem] of Object.entries(fields)) errors[field] = { key: `errors.field.${problem}` as MessageKey };
+    for (const [field, problem] of Object.entries(fields)) errors[field] = { key: `errors.field.${problem}` as MessageKey, params };
     return { errors, general: undefined };
   }
   const params: Record<string, string | number> = {};

@@ -8,6 +8,7 @@ import { checkNewPassword } from '../domain/password-policy.js';
 import type { Actor, Locale } from '../domain/roles.js';
 import { issueAccountToken, peekAccountToken, redeemAccountToken } from './account-tokens.js';
 import { queueAccountEmail } from './account-emails.js';
+import { notify } from './notify.js';
 import type { Deps } from './deps.js';
 import { countAttempt, emailRequestRules, requireUnderLimit, resetAttempts, takeAttempt, type RateRule } from './rate-limits.js';
 import { isUniqueViolation } from './register-user.js';
@@ -49,16 +50,11 @@ export async function changePassword(
   if (problem) throw new DomainError('VALIDATION', { fields: { newPassword: problem } });
   const passwordHash = await deps.hasher.hash(input.newPassword);
   await deps.db.transaction().execute(async (trx) => {
-    const user = await getUserById(trx, actor.id);
     await updateUser(trx, actor.id, { password_hash: passwordHash, updated_at: iso(deps.clock.now()) });
     await deleteUserSessions(trx, actor.id, input.keepSessionIdHash);
     // A reset link sent before the change must not undo it.
     await retireAccountTokens(trx, actor.id, 'reset_password', iso(deps.clock.now()));
-    await queueAccountEmail(trx, deps, user, {
-      subjectKey: 'email.passwordChangedSubject',
-      bodyKey: 'email.passwordChangedBody',
-      action: { labelKey: 'email.passwordChangedAction', path: '/login' },
-    });
+    await notify(trx, deps, { recipientId: actor.id, kind: 'passwordChanged', link: '/account' });
   });
 }
 
@@ -112,11 +108,8 @@ export async function confirmEmailChange(deps: Deps, token: string): Promise<voi
       await updateUser(trx, user.id, { email: newEmail, email_verified_at: now, updated_at: now });
       // Links sent to the old address stop working with it.
       await retireAccountTokens(trx, user.id, 'reset_password', now);
-      await queueAccountEmail(trx, deps, user, {
-        subjectKey: 'email.emailChangedSubject',
-        bodyKey: 'email.emailChangedBody',
-        params: { email: newEmail },
-      });
+      // The e-mail copy goes to the old address: its owner is the one to warn.
+      await notify(trx, deps, { recipientId: user.id, kind: 'emailChanged', params: { email: newEmail }, link: '/account', emailAddress: user.email });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new DomainError('EMAIL_TAKEN');

@@ -13,6 +13,8 @@ export type NoticeInput = {
   params?: TranslateParams;
   /** The portal page the notice is about (a path such as /orders/12). */
   link?: string;
+  /** Send the e-mail copy here instead of the account's address (a changed address warns the old one). */
+  emailAddress?: string;
 };
 
 /**
@@ -37,7 +39,7 @@ export async function notify(
   });
   const preferences = await listEmailPreferences(db, recipient.id);
   if (!isEmailWanted(noticeKinds[notice.kind], preferences)) return;
-  await queueAccountEmail(db, deps, recipient, {
+  await queueAccountEmail(db, deps, { ...recipient, email: notice.emailAddress ?? recipient.email }, {
     subjectKey: `notices.${notice.kind}.title` as MessageKey,
     bodyKey: `notices.${notice.kind}.body` as MessageKey,
     params,

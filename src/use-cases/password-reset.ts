@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import { checkNewPassword } from '../domain/password-policy.js';
 import { issueAccountToken, peekAccountToken, redeemAccountToken } from './account-tokens.js';
 import { queueAccountEmail } from './account-emails.js';
+import { notify } from './notify.js';
 import type { Deps } from './deps.js';
 import { emailRequestRules, takeAttempt } from './rate-limits.js';
 
@@ -51,10 +52,6 @@ export async function resetPassword(deps: Deps, input: { token: string; password
       updated_at: now,
     });
     await deleteUserSessions(trx, user.id);
-    await queueAccountEmail(trx, deps, user, {
-      subjectKey: 'email.passwordChangedSubject',
-      bodyKey: 'email.passwordChangedBody',
-      action: { labelKey: 'email.passwordChangedAction', path: '/login' },
-    });
+    await notify(trx, deps, { recipientId: user.id, kind: 'passwordChanged', link: '/login' });
   });
 }

@@ -88,8 +88,8 @@ describe('e-mail delivery over SMTP', () => {
   it('cannot be made to add headers through a name with a line break', async () => {
     // The forms refuse line breaks in names; this goes around them, straight to the outbox.
     await queueAccountEmail(t.deps.db, t.deps, { email: 'header@example.ee', name: 'Mari\r\nBcc: spy@evil.example', locale: 'en' }, {
-      subjectKey: 'email.passwordChangedSubject',
-      bodyKey: 'email.passwordChangedBody',
+      subjectKey: 'notices.passwordChanged.title',
+      bodyKey: 'notices.passwordChanged.body',
     });
     expect(await deliverDueEmails(t.deps.db, t.clock, mailer)).toBe(1);
     const mail = smtp.received[0]!;

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../src/adapters/clock.js';
 import { createScryptHasher } from '../../src/adapters/password-hasher.js';
@@ -33,12 +36,15 @@ export type TestAppOptions = {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const clock = new ManualClock();
+  // Uploaded files and the like go to a folder of this test's own.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsult-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     PUBLIC_URL: 'http://konsult.test',
     SESSION_SECRET: 'test-secret-test-secret-test-secret-0123',
     PASSWORD_HASH_LOG_N: '10',
     LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
     ...options.env,
   });
   const container = buildContainer(config, {
@@ -64,6 +70,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       await app.close();
       await database.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

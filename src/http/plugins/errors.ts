@@ -29,7 +29,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const [status, kind] = domainErrorStatus[error.code];
       return sendErrorPage(request, reply, status, kind);
     }
-    const status = error.statusCode ?? 500;
+    // busboy reports a malformed multipart body (no boundary, a cut-off part) as a plain Error.
+    const isMalformedMultipart = !error.statusCode && /^(Multipart: |Malformed part header|Unexpected end of (form|file))/.test(error.message);
+    const status = error.statusCode ?? (isMalformedMultipart ? 400 : 500);
     if (status >= 400 && status < 500) {
       request.log.info({ err: { code: error.code, message: error.message } }, 'client error');
       const kind: ErrorKind = status === 413 ? 'tooLarge' : status === 429 ? 'rateLimited' : status === 404 ? 'notFound' : 'badRequest';

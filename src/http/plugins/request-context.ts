@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
 import type { Config } from '../../config.js';
 import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
+import { unreadCount } from '../../use-cases/mailbox.js';
 import { resolveSession } from '../../use-cases/sessions.js';
 import type { Deps } from '../../use-cases/deps.js';
 import { flashKeys, type FlashKey } from '../context.js';
@@ -79,7 +80,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       csrfToken: sign(secret, `csrf:${binding}`),
       currentPath: request.url,
       flash,
-      unreadCount: 0,
+      unreadCount: session ? await unreadCount(deps, session.actor) : 0,
       isDevelopment: config.isDevelopment,
       support: config.support,
     };

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { requireUser } from '../plugins/guards.js';
 import { sendPage } from '../render.js';
-import { HomePage, InfoPage, MailboxPage, MyMenuPage } from '../views/pages.js';
+import { HomePage, InfoPage, MyMenuPage } from '../views/pages.js';
 import type { RouteEnv } from './route-env.js';
 
 export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
@@ -22,7 +22,6 @@ export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
   );
 
   app.get('/my', { preHandler: requireUser }, async (request, reply) => sendPage(reply, <MyMenuPage ctx={request.ctx} />));
-  app.get('/mailbox', { preHandler: requireUser }, async (request, reply) => sendPage(reply, <MailboxPage ctx={request.ctx} />));
 
   // Liveness: the process answers. Readiness: it can reach its database.
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -29,6 +29,7 @@ export function Layout({ ctx, title, children }: LayoutProps) {
         <meta name="description" content={t('meta.tagline')} />
         <link rel="stylesheet" href="/static/app.css" />
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <script src="/static/app.js" defer />
       </head>
       <body>
         <a class="skip-link" href="#content">
@@ -50,7 +51,12 @@ export function Layout({ ctx, title, children }: LayoutProps) {
               </form>
               {actor ? (
                 <>
-                  <a class="mailbox-link" href="/mailbox" aria-label={t('nav.mailboxUnread', { count: ctx.unreadCount })}>
+                  <a
+                    class="mailbox-link"
+                    href="/mailbox"
+                    aria-label={t('nav.mailboxUnread', { count: ctx.unreadCount })}
+                    data-label-template={t('nav.mailboxUnread', { count: '{count}' })}
+                  >
                     <MailboxIcon />
                     <span class="badge" data-unread-count={ctx.unreadCount} aria-hidden="true">
                       {ctx.unreadCount}

@@ -103,13 +103,3 @@ export function MyMenuPage({ ctx }: { ctx: PageContext }) {
     </Layout>
   );
 }
-
-export function MailboxPage({ ctx }: { ctx: PageContext }) {
-  const { t } = ctx;
-  return (
-    <Layout ctx={ctx} title={t('mailbox.title')}>
-      <PageHeading>{t('mailbox.title')}</PageHeading>
-      <p>{t('mailbox.empty')}</p>
-    </Layout>
-  );
-}
