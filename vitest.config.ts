@@ -17,6 +17,9 @@ export default defineConfig({
           name: 'postgres',
           include: ['test/integration/**/*.test.{ts,tsx}'],
           env: { TEST_DB: 'postgres' },
+          // Each test migrates a schema of its own; on a busy 2-core machine that can take seconds.
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
       {

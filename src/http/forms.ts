@@ -66,6 +66,13 @@ export const phonePattern = { regex: /^\+?[0-9][0-9 ()-]{4,24}$/u, error: 'error
 
 const passwordFieldNames = new Set(['password', 'passwordRepeat', 'currentPassword', 'newPassword', 'newPasswordRepeat', '_csrf']);
 
+/**
+ * The most of one field echoed back. Bodies are already bounded (64 KiB urlencoded, 200 KiB per
+ * multipart field); this keeps everything a person can type, beyond the longest field the portal
+ * takes (a 20 000-character message), so a form shown again never cuts off their text.
+ */
+const echoMaxLength = 100_000;
+
 /** What the user typed, as strings, without passwords or the CSRF token. */
 export function echoValues(body: unknown): FormValues {
   const values: FormValues = {};
@@ -73,7 +80,7 @@ export function echoValues(body: unknown): FormValues {
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (passwordFieldNames.has(key)) continue;
     const text = Array.isArray(value) ? value[0] : value;
-    if (typeof text === 'string') values[key] = text.slice(0, 2000);
+    if (typeof text === 'string') values[key] = text.slice(0, echoMaxLength);
   }
   return values;
 }

@@ -18,18 +18,22 @@ import type { Deps } from './deps.js';
 
 export const mailboxPageSize = 20;
 
-/** One page of the actor's mailbox, newest first. */
+/** One page of the actor's mailbox, newest first; a page past the end shows the last page. */
 export async function readMailbox(
   deps: Deps,
   actor: Actor,
   options: { filter: MailboxFilter; page: number },
-): Promise<{ items: MailboxItem[]; total: number; pages: number }> {
-  const { items, total } = await listMailbox(deps.db, actor.id, {
-    filter: options.filter,
-    limit: mailboxPageSize,
-    offset: (options.page - 1) * mailboxPageSize,
-  });
-  return { items, total, pages: Math.max(1, Math.ceil(total / mailboxPageSize)) };
+): Promise<{ items: MailboxItem[]; total: number; pages: number; page: number }> {
+  const pageAt = (page: number) =>
+    listMailbox(deps.db, actor.id, { filter: options.filter, limit: mailboxPageSize, offset: (page - 1) * mailboxPageSize });
+  let page = options.page;
+  let { items, total } = await pageAt(page);
+  const pages = Math.max(1, Math.ceil(total / mailboxPageSize));
+  if (page > pages) {
+    page = pages;
+    ({ items, total } = await pageAt(page));
+  }
+  return { items, total, pages, page };
 }
 
 /** The number the mailbox icon shows. */

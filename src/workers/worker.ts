@@ -16,23 +16,33 @@ export type WorkerOptions = {
   intervalMs?: number;
 };
 
-export type RunningWorker = { stop(): Promise<void> };
+export type RunningWorker = {
+  /** Stops scheduling ticks and resolves once the tick in flight (if any) has finished. */
+  stop(): Promise<void>;
+};
+
+const housekeepingEveryMs = 5 * 60_000;
 
 /**
  * The background loop: outbox delivery every few seconds and housekeeping (expired sessions,
- * ended rate-limit windows) every few minutes. Runs in the web process by default.
+ * ended rate-limit windows) every few minutes. Runs in the web process by default, or alone
+ * (`npm run worker`); several may run at once, the outbox lease keeps each e-mail to one.
+ *
+ * The next tick is scheduled only when the last one has finished, so a slow SMTP server never
+ * piles ticks up, and `stop()` can wait for exactly the one in flight.
  */
 export function startWorker(options: WorkerOptions): RunningWorker {
   const intervalMs = options.intervalMs ?? 2_000;
   let isStopping = false;
   let lastHousekeeping = 0;
-  let current: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
 
   const tick = async () => {
     try {
-      if (options.mailer) await deliverDueEmails(options.db, options.clock, options.mailer);
+      if (options.mailer) await deliverDueEmails(options.db, options.clock, options.mailer, { shouldStop: () => isStopping });
       const now = options.clock.now();
-      if (now.getTime() - lastHousekeeping > 5 * 60_000) {
+      if (now.getTime() - lastHousekeeping > housekeepingEveryMs) {
         lastHousekeeping = now.getTime();
         await deleteExpiredSessions(options.db, iso(now), isoPlus(now, -options.sessionIdleMs));
         await deleteEndedRateWindows(options.db, iso(now));
@@ -42,17 +52,23 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     }
   };
 
-  const timer = setInterval(() => {
+  const schedule = () => {
     if (isStopping) return;
-    current = current.then(tick);
-  }, intervalMs);
-  timer.unref();
+    timer = setTimeout(() => {
+      inFlight = tick().finally(() => {
+        inFlight = undefined;
+        schedule();
+      });
+    }, intervalMs);
+    timer.unref();
+  };
+  schedule();
 
   return {
     async stop() {
       isStopping = true;
-      clearInterval(timer);
-      await current;
+      clearTimeout(timer);
+      await inFlight;
     },
   };
 }

@@ -21,7 +21,8 @@ export class Browser {
     readonly ip = '203.0.113.10',
   ) {}
 
-  private cookieHeader(): string {
+  /** The Cookie header this browser sends (for requests built elsewhere, such as multipart posts). */
+  cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 

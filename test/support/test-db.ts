@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { randomToken } from '../../src/adapters/tokens.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
@@ -26,6 +29,9 @@ async function withSchemaLock<T>(work: (admin: pg.Client) => Promise<T>): Promis
   }
 }
 
+/** The PostgreSQL schema behind each test database, for opening more handles to it. */
+const schemaOf = new WeakMap<DatabaseHandle, string>();
+
 /**
  * A freshly migrated database for one test: SQLite in memory, or a PostgreSQL schema of its
  * own (dropped again by `destroy`). Tests never share data.
@@ -49,11 +55,56 @@ export async function createTestDatabase(engine = testEngine()): Promise<Databas
     await dropSchema();
     throw error;
   }
-  return {
+  const database: DatabaseHandle = {
     ...handle,
     async destroy() {
       await handle.destroy();
       await dropSchema();
+    },
+  };
+  schemaOf.set(database, schema);
+  return database;
+}
+
+export type SharedTestDatabase = {
+  /** Separate handles (their own pool or connection) to one freshly migrated database, like separate processes. */
+  handles: DatabaseHandle[];
+  engine: 'sqlite' | 'postgres';
+  destroy(): Promise<void>;
+};
+
+/**
+ * One freshly migrated database reached through `count` independent handles: for tests of
+ * several workers at once. PostgreSQL: a schema of its own with a pool per handle. SQLite: a
+ * temporary file (an in-memory database cannot be shared) with a connection per handle.
+ */
+export async function createSharedTestDatabase(count: number, engine = testEngine()): Promise<SharedTestDatabase> {
+  if (engine === 'sqlite') {
+    const dir = await mkdtemp(path.join(tmpdir(), 'konsult-shared-db-'));
+    const url = `sqlite:${path.join(dir, 'shared.sqlite')}`;
+    const first = openDatabase(url);
+    await migrateToLatest(first.db);
+    const handles = [first, ...Array.from({ length: count - 1 }, () => openDatabase(url))];
+    return {
+      handles,
+      engine,
+      async destroy() {
+        for (const handle of handles) await handle.destroy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const first = await createTestDatabase('postgres');
+  const schema = schemaOf.get(first);
+  if (!schema) throw new Error('the PostgreSQL test database has no schema recorded');
+  const handles = [first, ...Array.from({ length: count - 1 }, () => openDatabase(testPostgresUrl, { schema, poolSize: 4 }))];
+  return {
+    handles,
+    engine,
+    async destroy() {
+      // The first handle's destroy drops the schema: the others go first.
+      for (const handle of handles.slice(1)) await handle.destroy();
+      await first.destroy();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { PostgresAdapter, type Insertable } from 'kysely';
 import type { OutboxEmailRow, OutboxEmailsTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
@@ -34,32 +34,39 @@ export async function listOutboxEmails(
 }
 
 /**
- * Claims up to `limit` due e-mails for one worker by setting a lease (`locked_until`).
- * The conditional update means two workers never hold the same row at once.
+ * Claims up to `limit` due e-mails for one worker by setting a lease (`locked_until`), in one
+ * statement, so each row goes to exactly one worker. On PostgreSQL the candidates are picked
+ * with FOR UPDATE SKIP LOCKED: concurrent workers skip each other's rows instead of queueing
+ * on them, and a row claimed meanwhile is re-checked against the WHERE (READ COMMITTED) and
+ * dropped. SQLite runs one writing statement at a time, which gives the same guarantee.
  */
 export async function claimDueEmails(db: Executor, now: string, leaseUntil: string, limit: number): Promise<OutboxEmailRow[]> {
-  const candidates = await db
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  let candidates = db
     .selectFrom('outbox_emails')
     .select('id')
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
     .orderBy('next_attempt_at')
-    .limit(limit)
+    .orderBy('id')
+    .limit(limit);
+  if (isPostgres) candidates = candidates.forUpdate().skipLocked();
+  const claimed = await db
+    .updateTable('outbox_emails')
+    .set({ locked_until: leaseUntil })
+    .where('id', 'in', candidates)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+    .returningAll()
     .execute();
-  const claimed: OutboxEmailRow[] = [];
-  for (const { id } of candidates) {
-    const row = await db
-      .updateTable('outbox_emails')
-      .set({ locked_until: leaseUntil })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-      .returningAll()
-      .executeTakeFirst();
-    if (row) claimed.push(row);
-  }
-  return claimed;
+  // RETURNING has no order of its own: oldest due first, as selected.
+  return claimed.sort((a, b) => a.next_attempt_at.localeCompare(b.next_attempt_at) || a.id - b.id);
+}
+
+/** Gives back a claimed e-mail not tried (a stopping worker, a lease about to run out); only while the lease is still ours. */
+export async function releaseEmailLease(db: Executor, id: number, leaseUntil: string): Promise<void> {
+  await db.updateTable('outbox_emails').set({ locked_until: null }).where('id', '=', id).where('locked_until', '=', leaseUntil).execute();
 }
 
 export async function markEmailSent(db: Executor, id: number, now: string): Promise<void> {

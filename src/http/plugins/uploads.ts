@@ -44,7 +44,14 @@ export async function registerUploads(app: FastifyInstance, fileStore: FileStore
           callback(null, chunk);
         },
       });
-      await pipeline(part.file, counter, createWriteStream(tempPath));
+      try {
+        await pipeline(part.file, counter, createWriteStream(tempPath));
+      } catch (error) {
+        // A cut-off upload (the client went away, a malformed body) is never recorded below:
+        // remove its partial copy here, or it would stay in the temporary folder for good.
+        await fileStore.discardTemp(tempPath);
+        throw error;
+      }
       // An empty file input still sends a part with no name and no bytes: not an upload.
       if (!part.filename && sizeBytes === 0) {
         await fileStore.discardTemp(tempPath);
@@ -77,7 +84,10 @@ export async function registerUploads(app: FastifyInstance, fileStore: FileStore
     request.body = flat;
   });
 
-  app.addHook('onResponse', async (request) => {
+  const discardUploads = async (request: FastifyRequest) => {
     for (const upload of request.uploads ?? []) await fileStore.discardTemp(upload.tempPath);
-  });
+  };
+  app.addHook('onResponse', discardUploads);
+  // A client that goes away mid-request gets no response, so onResponse never runs for it.
+  app.addHook('onRequestAbort', discardUploads);
 }

@@ -33,7 +33,9 @@ const streamLifetimeMs = 5 * 60_000;
 /** A name for the Content-Disposition header: ASCII fallback plus the exact name (RFC 6266 / 5987). */
 function contentDisposition(name: string): string {
   const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '') || 'file';
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  // encodeURIComponent leaves ' ( ) * bare, which RFC 5987's attr-char does not allow.
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
@@ -41,8 +43,8 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   app.get('/mailbox', { preHandler: requireUser }, async (request, reply) => {
     const query = listQuery.parse(request.query ?? {});
-    const { items, pages } = await readMailbox(deps, actorOf(request), query);
-    return sendPage(reply, <MailboxPage ctx={request.ctx} items={items} filter={query.filter} page={query.page} pages={pages} />);
+    const { items, page, pages } = await readMailbox(deps, actorOf(request), query);
+    return sendPage(reply, <MailboxPage ctx={request.ctx} items={items} filter={query.filter} page={page} pages={pages} />);
   });
 
   // Opening a notice marks it read: the read mark is the reader's own view state.

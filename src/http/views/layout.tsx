@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import type { MessageKey } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
 import { CsrfInput } from './components.js';
 
@@ -55,7 +56,9 @@ export function Layout({ ctx, title, children }: LayoutProps) {
                     class="mailbox-link"
                     href="/mailbox"
                     aria-label={t('nav.mailboxUnread', { count: ctx.unreadCount })}
-                    data-label-template={t('nav.mailboxUnread', { count: '{count}' })}
+                    // The live count fills in {count}. A count that is not a number picks no plural
+                    // form (the bare key would be shown), so the template names its form itself.
+                    data-label-template={t('nav.mailboxUnread_other' as MessageKey, { count: '{count}' })}
                   >
                     <MailboxIcon />
                     <span class="badge" data-unread-count={ctx.unreadCount} aria-hidden="true">
