@@ -54,8 +54,14 @@ function deliveriesByMessageId(sink: SmtpSink): Map<string, number> {
   return counts;
 }
 
-/** A port on loopback where nothing listens (connections are refused). */
-async function closedPort(): Promise<number> {
+/**
+ * A mail server that is down: port 1 on loopback, where nothing listens and (being privileged)
+ * no other test can start listening meanwhile, as it could on a port just freed.
+ */
+const downSmtpUrl = 'smtp://127.0.0.1:1?tls=off';
+
+/** A free port on loopback for a server process to take. */
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.on('error', reject);
@@ -191,7 +197,7 @@ describe('a mail server that is down, refuses, or comes back', () => {
 
   beforeEach(async () => {
     // SMTP_URL set: e-mails are queued as pending for the worker (the mailer is built per test).
-    t = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await closedPort()}?tls=off` } });
+    t = await createTestApp({ env: { SMTP_URL: downSmtpUrl } });
   });
   afterEach(async () => {
     for (const mailer of mailers.splice(0)) mailer.close();
@@ -211,7 +217,7 @@ describe('a mail server that is down, refuses, or comes back', () => {
   it('keeps e-mails pending with growing backoff while the server is down, then delivers each once', async () => {
     const addresses = ['down1@example.ee', 'down2@example.ee', 'down3@example.ee'];
     for (const address of addresses) await registerSomeone(address);
-    const downMailer = createSmtpMailer(`smtp://127.0.0.1:${await closedPort()}?tls=off`, from);
+    const downMailer = createSmtpMailer(downSmtpUrl, from);
     mailers.push(downMailer);
 
     // First try: refused connection. Nothing lost, nothing failed: pending, one attempt, a retry time.
@@ -383,7 +389,7 @@ describe.skipIf(isPostgres)('the worker as a process of its own', () => {
   }
 
   it('RUN_WORKER=false leaves e-mail to the worker process, which delivers it and stops on SIGTERM', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const env = {
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
