@@ -27,7 +27,9 @@
       progress.max = 100;
       progress.value = 0;
       progress.className = 'upload-progress';
+      progress.setAttribute('aria-labelledby', 'upload-status');
       var status = document.createElement('p');
+      status.id = 'upload-status';
       status.setAttribute('role', 'status');
       status.textContent = form.getAttribute('data-uploading') || '';
       form.appendChild(status);
