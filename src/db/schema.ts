@@ -18,6 +18,13 @@ export type Database = {
   files: FilesTable;
   message_files: MessageFilesTable;
   email_preferences: EmailPreferencesTable;
+  fields: FieldsTable;
+  organisations: OrganisationsTable;
+  expert_profiles: ExpertProfilesTable;
+  expert_fields: ExpertFieldsTable;
+  expert_languages: ExpertLanguagesTable;
+  expert_applications: ExpertApplicationsTable;
+  expert_application_fields: ExpertApplicationFieldsTable;
 };
 
 type Timestamp = string;
@@ -147,6 +154,79 @@ export type EmailPreferencesTable = {
   is_enabled: number;
 };
 
+export type FieldsTable = {
+  id: Generated<number>;
+  name_et: string;
+  name_en: string;
+  description_et: string;
+  description_en: string;
+  /** Display order, ascending. */
+  position: number;
+  is_active: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type OrganisationsTable = {
+  id: Generated<number>;
+  name: string;
+  registry_code: string;
+  created_at: Timestamp;
+};
+
+export type ExpertProfilesTable = {
+  user_id: number;
+  display_name: string;
+  organisation_id: number | null;
+  qualifications: string;
+  bio: string;
+  price_level: number;
+  photo_file_id: number | null;
+  is_on_leave: number;
+  /** When leave ends by itself (the start of the return day, Tallinn); null: until the expert ends it. */
+  leave_until: Timestamp | null;
+  is_active: number;
+  rating_count: Generated<number>;
+  rating_sum: Generated<number>;
+  /** JSON array of five counts: how many 1…5-star ratings. */
+  rating_distribution: Generated<string>;
+  /** Lowercased name, organisation, qualifications and bio, for search. */
+  search_text: string;
+  approved_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type ExpertFieldsTable = { expert_id: number; field_id: number };
+export type ExpertLanguagesTable = { expert_id: number; language: string };
+
+export type ExpertApplicationsTable = {
+  id: Generated<number>;
+  user_id: number;
+  status: 'submitted' | 'needs_info' | 'approved' | 'rejected' | 'withdrawn';
+  applicant_kind: 'person' | 'organisation';
+  full_name: string | null;
+  /** Seen by reviewers only; never on a public page. */
+  personal_id_code: string | null;
+  organisation_name: string | null;
+  registry_code: string | null;
+  contact_person: string | null;
+  qualifications: string;
+  bio: string;
+  /** Comma-separated language codes. */
+  languages: string;
+  price_level: number;
+  photo_file_id: number | null;
+  applicant_note: string | null;
+  review_note: string | null;
+  reviewed_by: number | null;
+  reviewed_at: Timestamp | null;
+  submitted_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type ExpertApplicationFieldsTable = { application_id: number; field_id: number };
+
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
@@ -157,3 +237,6 @@ export type NoticeRow = Selectable<NoticesTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type FileRow = Selectable<FilesTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
+export type FieldRow = Selectable<FieldsTable>;
+export type ExpertProfileRow = Selectable<ExpertProfilesTable>;
+export type ExpertApplicationRow = Selectable<ExpertApplicationsTable>;

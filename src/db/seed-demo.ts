@@ -3,8 +3,12 @@ import type { Clock } from '../adapters/clock.js';
 import { iso } from '../adapters/clock.js';
 import type { GrantableRole } from '../domain/roles.js';
 import type { Db } from './database.js';
+import { searchTextOf } from '../domain/experts.js';
+import { insertApplication } from './repositories/expert-application-repository.js';
+import { ensureOrganisation, insertProfile, replaceExpertFields, replaceExpertLanguages } from './repositories/expert-repository.js';
+import { insertField } from './repositories/field-repository.js';
 import { insertConversation, insertMember, insertMessage } from './repositories/mailbox-repository.js';
-import { countUsers, grantRole, insertUser } from './repositories/user-repository.js';
+import { countUsers, grantRole, insertUser, type Executor } from './repositories/user-repository.js';
 
 /** The password of every demo account (documented in the README). */
 export const demoPassword = 'Konsult-demo-2026';
@@ -17,7 +21,129 @@ export const demoAccounts: { name: string; email: string; phone: string; locale:
   { name: 'Andres Mets', email: 'perekonnaoigus@demo.konsult.ee', phone: '+372 5456 7890', locale: 'en', roles: ['expert'] },
   { name: 'Kertu Saar', email: 'moderaator@demo.konsult.ee', phone: '+372 5567 8901', locale: 'et', roles: ['moderator'] },
   { name: 'Konsulti administraator', email: 'admin@demo.konsult.ee', phone: '+372 5678 9012', locale: 'et', roles: ['admin'] },
+  { name: 'Piret Põld', email: 'taotleja@demo.konsult.ee', phone: '+372 5789 0123', locale: 'et', roles: [] },
 ];
+
+/** A realistic set of fields for a victim-support and legal-help portal: [et, en, description et, description en]. */
+const demoFields: [string, string, string, string][] = [
+  ['Kriminaalmenetlus ja ohvri õigused', "Criminal proceedings and victims' rights", 'Kuriteoteade, kannatanu õigused menetluses, kahju hüvitamine kurjategijalt ja riigilt.', "Reporting a crime, a victim's rights in the proceedings, compensation from the offender and the state."],
+  ['Lähisuhtevägivald', 'Domestic violence', 'Turvalisus, lähenemiskeeld, abi ja nõu vägivalda kogenud inimesele.', 'Safety, restraining orders, help and advice for people who have experienced violence.'],
+  ['Perekonnaõigus', 'Family law', 'Lahutus, lapse hooldusõigus ja suhtluskord, elatis, vara jagamine.', 'Divorce, custody and contact arrangements, maintenance, division of property.'],
+  ['Liiklusõnnetused', 'Traffic accidents', 'Liikluskindlustus, tervisekahju ja varakahju pärast liiklusõnnetust.', 'Motor insurance, personal injury and property damage after a traffic accident.'],
+  ['Tervisekahju ja ravivead', 'Medical harm', 'Ravivead, patsiendi õigused, hüvitis tervisekahju eest.', "Treatment errors, patients' rights, compensation for harm to health."],
+  ['Tööõigus', 'Employment', 'Tööleping, töötasu, koondamine, ahistamine ja diskrimineerimine tööl.', 'Employment contracts, pay, redundancy, harassment and discrimination at work.'],
+  ['Tarbijavaidlused', 'Consumer disputes', 'Puudusega kaup või teenus, pettused, vaidlused kauplejaga.', 'Faulty goods or services, fraud, disputes with traders.'],
+  ['Kahjuhüvitis ja kindlustus', 'Damages and insurance', 'Kahju hindamine ja nõudmine, vaidlused kindlustusandjaga.', 'Assessing and claiming damages, disputes with insurers.'],
+  ['Psühholoogiline nõustamine', 'Psychological counselling', 'Kriisinõustamine, trauma, ärevus ja toimetulek raskel ajal.', 'Crisis counselling, trauma, anxiety and coping in a difficult time.'],
+  ['Pärimisõigus', 'Inheritance', 'Testament, pärimine seaduse järgi, pärandvara jagamine.', 'Wills, intestate succession, dividing an estate.'],
+  ['Kinnisvara ja üürisuhted', 'Property and tenancy', 'Üürileping, üürivaidlused, korteriühistu ja naabrivaidlused.', 'Tenancy agreements, rent disputes, housing associations and neighbour disputes.'],
+];
+
+type DemoProfile = {
+  email: string;
+  fields: number[];
+  languages: string[];
+  priceLevel: number;
+  organisation?: { name: string; registryCode: string };
+  qualifications: string;
+  bio: string;
+};
+
+/** Profiles of the demo experts (fields by their index in demoFields). */
+const demoProfiles: DemoProfile[] = [
+  {
+    email: 'jurist@demo.konsult.ee',
+    fields: [0, 3, 7],
+    languages: ['et', 'en', 'ru'],
+    priceLevel: 2,
+    organisation: { name: 'Advokaadibüroo Tamm & Partnerid OÜ', registryCode: '14567897' },
+    qualifications: 'Tartu Ülikool, õigusteaduse magister (2009).\nEesti Advokatuuri liige alates 2012.',
+    bio: 'Olen aidanud kuriteoohvreid ja liiklusõnnetuses kannatanuid üle kümne aasta.\n\nAitan koostada kuriteoteate ja kahjunõude, selgitan menetluse käiku ning esindan teid kohtus.',
+  },
+  {
+    email: 'psuhholoog@demo.konsult.ee',
+    fields: [8, 1],
+    languages: ['et', 'en'],
+    priceLevel: 1,
+    qualifications: 'Tallinna Ülikool, psühholoogia magister (2014).\nKutseline kliiniline psühholoog, tase 7.',
+    bio: 'Toetan inimesi, kes on kogenud vägivalda, kaotust või muud rasket sündmust.\n\nVestlused toimuvad turvaliselt veebis; tempo valite teie.',
+  },
+  {
+    email: 'perekonnaoigus@demo.konsult.ee',
+    fields: [2, 9, 1],
+    languages: ['en', 'et', 'fi'],
+    priceLevel: 3,
+    qualifications: 'LL.M., University of Helsinki (2006).\nAttorney-at-law in Estonia since 2008.',
+    bio: 'Family and inheritance matters across borders: divorce, custody, maintenance and estates in Estonia and Finland.\n\nI explain your options plainly and draft the documents you need.',
+  },
+];
+
+async function seedFieldsAndProfiles(trx: Executor, emailToId: Map<string, number>, now: string): Promise<void> {
+  const fieldIds: number[] = [];
+  for (const [index, [nameEt, nameEn, descriptionEt, descriptionEn]] of demoFields.entries()) {
+    fieldIds.push(
+      await insertField(trx, {
+        name_et: nameEt,
+        name_en: nameEn,
+        description_et: descriptionEt,
+        description_en: descriptionEn,
+        position: index + 1,
+        is_active: 1,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+  }
+  for (const profile of demoProfiles) {
+    const userId = emailToId.get(profile.email)!;
+    const account = demoAccounts.find((a) => a.email === profile.email)!;
+    const organisationId = profile.organisation ? await ensureOrganisation(trx, { ...profile.organisation, now }) : null;
+    await insertProfile(trx, {
+      user_id: userId,
+      display_name: account.name,
+      organisation_id: organisationId,
+      qualifications: profile.qualifications,
+      bio: profile.bio,
+      price_level: profile.priceLevel,
+      photo_file_id: null,
+      is_on_leave: 0,
+      leave_until: null,
+      is_active: 1,
+      search_text: searchTextOf([account.name, profile.organisation?.name, profile.qualifications, profile.bio]),
+      approved_at: now,
+      updated_at: now,
+    });
+    await replaceExpertFields(trx, userId, profile.fields.map((i) => fieldIds[i]!));
+    await replaceExpertLanguages(trx, userId, profile.languages);
+  }
+  // An application waiting for review, so the moderator's queue has something in it.
+  await insertApplication(
+    trx,
+    {
+      user_id: emailToId.get('taotleja@demo.konsult.ee')!,
+      status: 'submitted',
+      applicant_kind: 'person',
+      full_name: 'Piret Põld',
+      personal_id_code: '49403136526',
+      organisation_name: null,
+      registry_code: null,
+      contact_person: null,
+      qualifications: 'Tartu Ülikool, õigusteaduse bakalaureus (2017).\nTöötanud viis aastat Tarbijakaitse ja Tehnilise Järelevalve Ametis.',
+      bio: 'Aitan lahendada vaidlusi kauplejate ja tööandjatega: pretensioonid, kaebused ja avaldused komisjonidele.',
+      languages: 'et,ru',
+      price_level: 1,
+      photo_file_id: null,
+      applicant_note: null,
+      review_note: null,
+      reviewed_by: null,
+      reviewed_at: null,
+      submitted_at: now,
+      created_at: now,
+      updated_at: now,
+    },
+    [fieldIds[5]!, fieldIds[6]!],
+  );
+}
 
 /** Seeds the demo accounts into an empty database; does nothing when any user exists. */
 export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock): Promise<boolean> {
@@ -26,6 +152,7 @@ export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock)
   await db.transaction().execute(async (trx) => {
     const now = iso(clock.now());
     const ids: number[] = [];
+    const emailToId = new Map<string, number>();
     for (const account of demoAccounts) {
       const user = await insertUser(trx, {
         email: account.email,
@@ -40,7 +167,9 @@ export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock)
       });
       for (const role of account.roles) await grantRole(trx, user.id, role, now);
       ids.push(user.id);
+      emailToId.set(account.email, user.id);
     }
+    await seedFieldsAndProfiles(trx, emailToId, now);
     // A conversation between the demo customer and the demo lawyer, so the mailbox has a thread.
     const [customerId, lawyerId] = ids as [number, number];
     const conversationId = await insertConversation(trx, { subject: 'Küsimus kuriteoteate kohta', contextType: null, contextId: null, now });

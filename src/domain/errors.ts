@@ -25,6 +25,12 @@ export const domainErrorCodes = {
   VALIDATION: 'VALIDATION',
   /** The account is blocked by an administrator. */
   ACCOUNT_BLOCKED: 'ACCOUNT_BLOCKED',
+  /** The object is not in a state that allows this (an application already decided, …); `details.status`. */
+  INVALID_STATE: 'INVALID_STATE',
+  /** The user already has an open expert application or is already an expert. */
+  APPLICATION_EXISTS: 'APPLICATION_EXISTS',
+  /** The field is in use (experts, applications, inquiries): it can be deactivated, not deleted. */
+  FIELD_IN_USE: 'FIELD_IN_USE',
 } as const;
 
 export type DomainErrorCode = keyof typeof domainErrorCodes;

@@ -1,9 +1,18 @@
 /**
  * Kinds of e-mail a user can switch off in their notification settings. Security e-mails
- * (password or address changed) are not among them: those always go out.
+ * (password or address changed) and account decisions (an expert application reviewed) are not
+ * among them: those always go out. `staff` is offered to moderators and admins only.
  */
-export const emailCategories = ['messages', 'inquiries', 'orders', 'reviews'] as const;
+export const emailCategories = ['messages', 'inquiries', 'orders', 'reviews', 'staff'] as const;
 export type EmailCategory = (typeof emailCategories)[number];
+
+/** The categories a user is offered in their settings: `staff` only to moderators and admins. */
+export function emailCategoriesFor(isStaffMember: boolean): readonly EmailCategory[] {
+  return isStaffMember ? emailCategories : emailCategories.filter((c) => c !== 'staff');
+}
+
+/** Categories whose e-mail nobody can switch off. */
+export type AlwaysSentCategory = 'security' | 'account';
 
 /**
  * Every kind of notice, with the e-mail category that governs its e-mail (`security`: always
@@ -12,7 +21,12 @@ export type EmailCategory = (typeof emailCategories)[number];
 export const noticeKinds = {
   passwordChanged: 'security',
   emailChanged: 'security',
-} as const satisfies Record<string, EmailCategory | 'security'>;
+  expertApplicationReceived: 'account',
+  expertApplicationNeedsInfo: 'account',
+  expertApplicationRejected: 'account',
+  expertApplicationApproved: 'account',
+  expertApplicationSubmitted: 'staff',
+} as const satisfies Record<string, EmailCategory | AlwaysSentCategory>;
 
 export type NoticeKind = keyof typeof noticeKinds;
 
@@ -22,8 +36,8 @@ export function isNoticeKind(value: string): value is NoticeKind {
 }
 
 /** Whether an e-mail of this category reaches a user with these preferences (default: on). */
-export function isEmailWanted(category: EmailCategory | 'security', preferences: ReadonlyMap<string, boolean>): boolean {
-  return category === 'security' || preferences.get(category) !== false;
+export function isEmailWanted(category: EmailCategory | AlwaysSentCategory, preferences: ReadonlyMap<string, boolean>): boolean {
+  return category === 'security' || category === 'account' || preferences.get(category) !== false;
 }
 
 /** The longest message body accepted (characters). */

@@ -15,6 +15,9 @@ import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { mailboxRoutes } from './routes/mailbox.routes.js';
+import { expertRoutes } from './routes/experts.routes.js';
+import { expertApplicationRoutes } from './routes/expert-applications.routes.js';
+import { fieldRoutes } from './routes/fields.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import type { RouteEnv } from './routes/route-env.js';
 
@@ -99,6 +102,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   accountRoutes(app, env);
   adminRoutes(app, env);
   mailboxRoutes(app, env);
+  expertRoutes(app, env);
+  expertApplicationRoutes(app, env);
+  fieldRoutes(app, env);
   options.extraRoutes?.(app, env);
   return app;
 }

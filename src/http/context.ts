@@ -15,6 +15,17 @@ export const flashKeys = [
   'account.emailChanged',
   'mailbox.sent',
   'notificationSettings.saved',
+  'experts.profileSaved',
+  'experts.leaveSaved',
+  'experts.backFromLeave',
+  'application.submitted',
+  'application.withdrawn',
+  'review.done_approve',
+  'review.done_reject',
+  'review.done_askForInfo',
+  'fieldAdmin.created',
+  'fieldAdmin.saved',
+  'fieldAdmin.deleted',
 ] as const;
 export type FlashKey = (typeof flashKeys)[number];
 

@@ -14,6 +14,7 @@ export type FormResult<T> = { ok: true; data: T; values: FormValues } | { ok: fa
 // Control characters other than tab/newline; line breaks are refused in one-line fields.
 const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/u;
 const lineBreaks = /[\r\n\u2028\u2029]/u;
+const allControlCharacters = new RegExp(controlCharacters.source, 'gu');
 
 /** A one-line text: trimmed, NFC, no control characters or line breaks. */
 export function lineText(max: number) {
@@ -43,6 +44,23 @@ export function optionalLineText(max: number, pattern?: { regex: RegExp; error: 
         .refine((v) => v === '' || !pattern || pattern.regex.test(v), { error: pattern?.error ?? 'errors.field.nameInvalid' })
         .transform((v) => (v === '' ? null : v)),
     );
+}
+
+/** A multi-line text (a textarea): NFC, CRLF → LF, control characters other than line breaks and tabs removed, trimmed; may be empty. */
+export function multiLineText(max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').normalize('NFC').replace(/\r\n?/g, '\n').replace(allControlCharacters, '').trim())
+    .pipe(z.string().max(max, { error: 'errors.field.tooLong' }));
+}
+
+/** A repeated form field (checkboxes): absent → [], one value → [value]; at most `max` values of bounded length. */
+export function stringList(max: number) {
+  return z.preprocess(
+    (v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]),
+    z.array(z.string().max(100, { error: 'errors.field.choiceInvalid' }), { error: 'errors.field.choiceInvalid' }).max(max, { error: 'errors.field.tooManyChoices' }),
+  );
 }
 
 export const emailField = z
@@ -83,6 +101,13 @@ export function echoValues(body: unknown): FormValues {
     if (typeof text === 'string') values[key] = text.slice(0, echoMaxLength);
   }
   return values;
+}
+
+/** Every value a repeated field (checkboxes, radio buttons) was sent with, for showing the form again. */
+export function echoList(body: unknown, name: string): string[] {
+  if (!body || typeof body !== 'object') return [];
+  const value = (body as Record<string, unknown>)[name];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string').slice(0, 50);
 }
 
 /** Parses a form body; on failure returns one error per field (the first problem found). */

@@ -36,3 +36,15 @@ export function formatMoney(locale: Locale, cents: number): string {
   }
   return format.format(cents / 100);
 }
+
+const decimalFormats = new Map<Locale, Intl.NumberFormat>();
+
+/** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian). */
+export function formatDecimal(locale: Locale, value: number): string {
+  let format = decimalFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(intlLocale[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    decimalFormats.set(locale, format);
+  }
+  return format.format(value);
+}

@@ -11,7 +11,7 @@ import { queueAccountEmail } from './account-emails.js';
 import { notify } from './notify.js';
 import type { Deps } from './deps.js';
 import { countAttempt, emailRequestRules, requireUnderLimit, resetAttempts, takeAttempt, type RateRule } from './rate-limits.js';
-import { isUniqueViolation } from './register-user.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 /** Changes the name and phone the account shows (contact data stays private until an order is paid). */
 export async function updateProfile(deps: Deps, actor: Actor, input: { name: string; phone: string | null }): Promise<void> {

@@ -12,8 +12,8 @@ import {
 } from '../db/repositories/mailbox-repository.js';
 import type { FileRow, NoticeRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import { emailCategories, type EmailCategory } from '../domain/notifications.js';
-import type { Actor } from '../domain/roles.js';
+import { emailCategories, emailCategoriesFor, type EmailCategory } from '../domain/notifications.js';
+import { isStaff, type Actor } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 
 export const mailboxPageSize = 20;
@@ -62,9 +62,9 @@ export async function getEmailPreferences(deps: Deps, actor: Actor): Promise<Rec
   return Object.fromEntries(emailCategories.map((c) => [c, stored.get(c) !== false])) as Record<EmailCategory, boolean>;
 }
 
-/** Saves the actor's e-mail choices; the mailbox copy of every notice always stays. */
+/** Saves the actor's e-mail choices (of the categories offered to them); the mailbox copy of every notice always stays. */
 export async function saveEmailPreferences(deps: Deps, actor: Actor, enabled: ReadonlySet<EmailCategory>): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
-    for (const category of emailCategories) await setEmailPreference(trx, actor.id, category, enabled.has(category));
+    for (const category of emailCategoriesFor(isStaff(actor))) await setEmailPreference(trx, actor.id, category, enabled.has(category));
   });
 }

@@ -1,4 +1,5 @@
 import { iso } from '../adapters/clock.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { findUserByEmail, insertUser } from '../db/repositories/user-repository.js';
 import { normaliseEmail } from '../domain/email-address.js';
 import { DomainError } from '../domain/errors.js';
@@ -76,11 +77,4 @@ export async function registerUser(deps: Deps, input: RegisterInput): Promise<vo
     if (isUniqueViolation(error)) return;
     throw error;
   }
-}
-
-/** True for a unique-constraint violation on either engine. */
-export function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

@@ -5,6 +5,7 @@ import type { FileStore } from '../adapters/file-store.js';
 import { insertFile } from '../db/repositories/mailbox-repository.js';
 import type { Executor } from '../db/repositories/user-repository.js';
 import { DomainError } from '../domain/errors.js';
+import { photoTypes, profileLimits } from '../domain/experts.js';
 import { allowedFileTypes, fileLimits, safeFileName, type FileProblem } from '../domain/files.js';
 
 /** An uploaded file, streamed to a temporary path by the HTTP layer and not yet checked. */
@@ -83,6 +84,22 @@ export async function keepUploads(fileStore: FileStore, uploads: UploadedPart[],
     throw error;
   }
   return kept;
+}
+
+/**
+ * Checks a profile photo (one JPEG, PNG or WebP image by content, at most 5 MB) and moves it into
+ * the store. Throws VALIDATION on the `photo` field; nothing stays in the store on failure.
+ */
+export async function keepPhoto(fileStore: FileStore, uploads: UploadedPart[]): Promise<KeptFile | undefined> {
+  if (uploads.length === 0) return undefined;
+  if (uploads.length > 1) throw problem('photo', 'TOO_MANY_FILES');
+  const upload = uploads[0]!;
+  if (upload.isTruncated || upload.sizeBytes > profileLimits.photoMaxBytes) throw new DomainError('VALIDATION', { fields: { photo: 'photoTooLarge' } });
+  if (upload.sizeBytes === 0) throw problem('photo', 'FILE_EMPTY', { name: upload.fileName });
+  const contentType = await sniffContentType(upload.tempPath, upload.fileName);
+  if (!contentType || !(photoTypes as readonly string[]).includes(contentType)) throw new DomainError('VALIDATION', { fields: { photo: 'photoType' } });
+  const key = await fileStore.keep(upload.tempPath);
+  return { key, originalName: safeFileName(upload.fileName, contentType), contentType, sizeBytes: upload.sizeBytes, sha256: upload.sha256 };
 }
 
 /** Removes kept files again (the transaction that would have recorded them failed). */

@@ -206,6 +206,10 @@ export async function insertFile(db: Executor, file: Insertable<FilesTable>): Pr
   return row.id;
 }
 
+export async function findFileById(db: Executor, id: number): Promise<FileRow | undefined> {
+  return db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function attachFile(db: Executor, messageId: number, fileId: number): Promise<void> {
   await db.insertInto('message_files').values({ message_id: messageId, file_id: fileId }).execute();
 }

@@ -95,3 +95,17 @@ export async function listUsers(
   }));
   return { items, total: Number(count.n) };
 }
+
+/** Users holding any of the roles (to tell reviewers about a new application). */
+export async function listUserIdsWithRoles(db: Executor, roles: readonly ('moderator' | 'admin')[]): Promise<number[]> {
+  const rows = await db
+    .selectFrom('user_roles')
+    .innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select('user_roles.user_id')
+    .distinct()
+    .where('user_roles.role', 'in', [...roles])
+    .where('users.blocked_at', 'is', null)
+    .orderBy('user_roles.user_id')
+    .execute();
+  return rows.map((r) => r.user_id);
+}

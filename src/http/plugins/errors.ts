@@ -16,6 +16,9 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
   EMAIL_TAKEN: [409, 'badRequest'],
   VALIDATION: [422, 'badRequest'],
   ACCOUNT_BLOCKED: [403, 'forbidden'],
+  INVALID_STATE: [409, 'badRequest'],
+  APPLICATION_EXISTS: [409, 'badRequest'],
+  FIELD_IN_USE: [409, 'badRequest'],
 };
 
 /**

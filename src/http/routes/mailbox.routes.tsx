@@ -4,6 +4,7 @@ import { DomainError } from '../../domain/errors.js';
 import { emailCategories, messageMaxLength, type EmailCategory } from '../../domain/notifications.js';
 import { openConversation, postMessage } from '../../use-cases/conversations.js';
 import { getConversationFile, getEmailPreferences, openNotice, readMailbox, saveEmailPreferences, unreadCount } from '../../use-cases/mailbox.js';
+import { sendStoredFile } from '../files.js';
 import { formErrorsFromDomain, parseForm } from '../forms.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
@@ -29,14 +30,6 @@ const messageSchema = z.object({
 /** How often an open page's unread count is refreshed, and how long one stream lives. */
 const streamPollMs = 5_000;
 const streamLifetimeMs = 5 * 60_000;
-
-/** A name for the Content-Disposition header: ASCII fallback plus the exact name (RFC 6266 / 5987). */
-function contentDisposition(name: string): string {
-  const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '') || 'file';
-  // encodeURIComponent leaves ' ( ) * bare, which RFC 5987's attr-char does not allow.
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
 
 export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps } = env;
@@ -93,13 +86,7 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const file = await getConversationFile(deps, actorOf(request), params.data.id);
-    return reply
-      .header('content-type', file.content_type)
-      .header('content-length', String(file.size_bytes))
-      .header('content-disposition', contentDisposition(file.original_name))
-      .header('cache-control', 'private, no-store')
-      .header('content-security-policy', "default-src 'none'; sandbox")
-      .send(deps.fileStore.read(file.storage_key));
+    return sendStoredFile(reply, deps, file, { disposition: 'attachment', cacheControl: 'private, no-store' });
   });
 
   // The live unread count (server-sent events): an enhancement; without JavaScript every page

@@ -8,17 +8,8 @@ import type { RouteEnv } from './route-env.js';
 export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get('/', async (request, reply) => sendPage(reply, <HomePage ctx={request.ctx} />));
 
-  app.get('/order/consultation', async (request, reply) =>
-    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.consultationTitle" leadKey="info.consultationLead" />),
-  );
   app.get('/order/document', async (request, reply) =>
     sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.documentTitle" leadKey="info.documentLead" />),
-  );
-  app.get('/become-expert', async (request, reply) =>
-    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.becomeExpertTitle" leadKey="info.becomeExpertLead" />),
-  );
-  app.get('/experts', async (request, reply) =>
-    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.expertsTitle" leadKey="info.expertsLead" />),
   );
 
   app.get('/my', { preHandler: requireUser }, async (request, reply) => sendPage(reply, <MyMenuPage ctx={request.ctx} />));

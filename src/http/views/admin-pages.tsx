@@ -6,6 +6,29 @@ import type { PageContext } from '../context.js';
 import { PageHeading, Pagination } from './components.js';
 import { Layout } from './layout.js';
 
+/** The back office's own menu, shown at the top of every admin page. */
+export function AdminNav({ ctx, current }: { ctx: PageContext; current: string }) {
+  const { t, actor } = ctx;
+  const links: { href: string; label: string }[] = [
+    { href: '/admin/expert-applications', label: t('review.queueTitle') },
+    { href: '/admin/users', label: t('admin.usersTitle') },
+    ...(actor?.roles.includes('admin') ? [{ href: '/admin/fields', label: t('fieldAdmin.title') }] : []),
+  ];
+  return (
+    <nav class="admin-nav" aria-label={t('admin.title')}>
+      <ul>
+        {links.map((link) => (
+          <li key={link.href}>
+            <a href={link.href} aria-current={link.href === current ? 'page' : undefined}>
+              {link.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
 export function UsersPage({
   ctx,
   items,
@@ -25,6 +48,7 @@ export function UsersPage({
   const hrefFor = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) }).toString()}`;
   return (
     <Layout ctx={ctx} title={t('admin.usersTitle')}>
+      <AdminNav ctx={ctx} current="/admin/users" />
       <PageHeading lead={t('admin.usersTotal', { count: total })}>{t('admin.usersTitle')}</PageHeading>
       <form method="get" action="/admin/users" class="search-form" role="search">
         <label for="q">{t('admin.searchLabel')}</label>

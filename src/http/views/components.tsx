@@ -103,3 +103,112 @@ export function Pagination({ ctx, page, pages, hrefFor }: { ctx: PageContext; pa
     </nav>
   );
 }
+
+/** The ids that describe a form control: its hint and its error, when present. */
+function describedBy(name: string, hasHint: boolean, hasError: boolean): string | undefined {
+  return [hasHint ? `${name}-hint` : undefined, hasError ? `${name}-error` : undefined].filter(Boolean).join(' ') || undefined;
+}
+
+function HintAndError({ ctx, name, hint, error }: { ctx: PageContext; name: string; hint?: MessageKey | undefined; error?: FieldError | undefined }) {
+  return (
+    <>
+      {hint && (
+        <p class="hint" id={`${name}-hint`}>
+          {ctx.t(hint)}
+        </p>
+      )}
+      {error && (
+        <p class="error-message" id={`${name}-error`}>
+          {ctx.t(error.key, error.params)}
+        </p>
+      )}
+    </>
+  );
+}
+
+type TextAreaProps = Omit<FieldProps, 'type' | 'autocomplete'> & { rows?: number };
+
+/** A labelled multi-line text box with its hint and error. */
+export function TextArea({ ctx, name, label, hint, values, errors, isRequired = true, maxLength, rows = 6 }: TextAreaProps) {
+  const error = errors?.[name];
+  return (
+    <div class={error ? 'field field-error' : 'field'}>
+      <label for={name}>
+        {ctx.t(label)}
+        {!isRequired && <span class="muted"> {ctx.t('common.optional')}</span>}
+      </label>
+      <HintAndError ctx={ctx} name={name} hint={hint} error={error} />
+      <textarea
+        id={name}
+        name={name}
+        rows={rows}
+        maxLength={maxLength}
+        required={isRequired}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy(name, Boolean(hint), Boolean(error))}
+      >
+        {values?.[name] ?? ''}
+      </textarea>
+    </div>
+  );
+}
+
+export type Choice = { value: string; label: string; hint?: string | undefined };
+
+type ChoiceGroupProps = {
+  ctx: PageContext;
+  name: string;
+  legend: MessageKey;
+  hint?: MessageKey;
+  choices: readonly Choice[];
+  /** The chosen values. */
+  chosen: readonly string[];
+  errors?: FieldErrors | undefined;
+  isRequired?: boolean;
+  /** Checkboxes (several) or radio buttons (one). */
+  type: 'checkbox' | 'radio';
+};
+
+/** A fieldset of checkboxes or radio buttons with its legend, hint and error; the first control carries the id the error summary links to. */
+export function ChoiceGroup({ ctx, name, legend, hint, choices, chosen, errors, isRequired = true, type }: ChoiceGroupProps) {
+  const error = errors?.[name];
+  return (
+    <fieldset
+      class={error ? 'field choices field-error' : 'field choices'}
+      aria-describedby={describedBy(name, Boolean(hint), Boolean(error))}
+    >
+      <legend>
+        {ctx.t(legend)}
+        {!isRequired && <span class="muted"> {ctx.t('common.optional')}</span>}
+      </legend>
+      <HintAndError ctx={ctx} name={name} hint={hint} error={error} />
+      {choices.map((choice, index) => {
+        const id = index === 0 ? name : `${name}-${index}`;
+        return (
+          <div class="checkbox" key={choice.value}>
+            <input type={type} id={id} name={name} value={choice.value} checked={chosen.includes(choice.value)} aria-invalid={error ? 'true' : undefined} />
+            <label for={id}>
+              {choice.label}
+              {choice.hint && <span class="hint choice-hint">{choice.hint}</span>}
+            </label>
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+/** A file input (for multipart forms) with its hint and error. */
+export function FileField({ ctx, name, label, hint, errors, accept, isRequired = false }: { ctx: PageContext; name: string; label: MessageKey; hint?: MessageKey; errors?: FieldErrors | undefined; accept?: string; isRequired?: boolean }) {
+  const error = errors?.[name];
+  return (
+    <div class={error ? 'field field-error' : 'field'}>
+      <label for={name}>
+        {ctx.t(label)}
+        {!isRequired && <span class="muted"> {ctx.t('common.optional')}</span>}
+      </label>
+      <HintAndError ctx={ctx} name={name} hint={hint} error={error} />
+      <input id={name} name={name} type="file" accept={accept} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(name, Boolean(hint), Boolean(error))} />
+    </div>
+  );
+}

@@ -1,6 +1,7 @@
 import type { MailboxFilter, MailboxItem } from '../../db/repositories/mailbox-repository.js';
 import type { NoticeRow } from '../../db/schema.js';
-import { emailCategories, isNoticeKind, type EmailCategory } from '../../domain/notifications.js';
+import { emailCategoriesFor, isNoticeKind, type EmailCategory } from '../../domain/notifications.js';
+import { isStaff } from '../../domain/roles.js';
 import { formatDateTime } from '../../i18n/format.js';
 import type { MessageKey, TranslateParams } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
@@ -221,7 +222,7 @@ export function NotificationSettingsPage({ ctx, enabled }: { ctx: PageContext; e
         <CsrfInput ctx={ctx} />
         <fieldset class="checkboxes">
           <legend>{t('notificationSettings.title')}</legend>
-          {emailCategories.map((category) => (
+          {emailCategoriesFor(ctx.actor ? isStaff(ctx.actor) : false).map((category) => (
             <div class="checkbox" key={category}>
               <input type="checkbox" id={`email-${category}`} name="email" value={category} checked={enabled[category]} />
               <label for={`email-${category}`}>{t(`notificationSettings.category_${category}`)}</label>

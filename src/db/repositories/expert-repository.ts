@@ -1,0 +1,225 @@
+import { sql, type Insertable, type Updateable } from 'kysely';
+import type { ExpertProfileRow, ExpertProfilesTable } from '../schema.js';
+import type { Executor } from './user-repository.js';
+
+// ---- organisations ----
+
+export async function findOrganisationByRegistryCode(db: Executor, registryCode: string): Promise<{ id: number; name: string } | undefined> {
+  return db.selectFrom('organisations').select(['id', 'name']).where('registry_code', '=', registryCode).executeTakeFirst();
+}
+
+/** The organisation with this registry code, created on first use: several experts can share one. */
+export async function ensureOrganisation(db: Executor, input: { name: string; registryCode: string; now: string }): Promise<number> {
+  const existing = await findOrganisationByRegistryCode(db, input.registryCode);
+  if (existing) return existing.id;
+  const row = await db
+    .insertInto('organisations')
+    .values({ name: input.name, registry_code: input.registryCode, created_at: input.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+// ---- profiles ----
+
+export type ProfileWithOrganisation = ExpertProfileRow & { organisation_name: string | null };
+
+/** An expert's profile, listed or not, with its organisation's name. */
+export async function findProfile(db: Executor, userId: number): Promise<ProfileWithOrganisation | undefined> {
+  return db
+    .selectFrom('expert_profiles as p')
+    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
+    .selectAll('p')
+    .select('o.name as organisation_name')
+    .where('p.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function insertProfile(db: Executor, profile: Insertable<ExpertProfilesTable>): Promise<void> {
+  await db.insertInto('expert_profiles').values(profile).execute();
+}
+
+export async function updateProfile(db: Executor, userId: number, changes: Updateable<ExpertProfilesTable>): Promise<void> {
+  await db.updateTable('expert_profiles').set(changes).where('user_id', '=', userId).execute();
+}
+
+export async function replaceExpertFields(db: Executor, expertId: number, fieldIds: readonly number[]): Promise<void> {
+  await db.deleteFrom('expert_fields').where('expert_id', '=', expertId).execute();
+  if (fieldIds.length > 0) {
+    await db
+      .insertInto('expert_fields')
+      .values([...new Set(fieldIds)].map((fieldId) => ({ expert_id: expertId, field_id: fieldId })))
+      .execute();
+  }
+}
+
+export async function replaceExpertLanguages(db: Executor, expertId: number, languages: readonly string[]): Promise<void> {
+  await db.deleteFrom('expert_languages').where('expert_id', '=', expertId).execute();
+  if (languages.length > 0) {
+    await db
+      .insertInto('expert_languages')
+      .values([...new Set(languages)].map((language) => ({ expert_id: expertId, language })))
+      .execute();
+  }
+}
+
+/** Field ids per expert, for a page of experts (one query). */
+export async function listFieldIdsOf(db: Executor, expertIds: readonly number[]): Promise<Map<number, number[]>> {
+  const result = new Map<number, number[]>(expertIds.map((id) => [id, []]));
+  if (expertIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('expert_fields')
+    .select(['expert_id', 'field_id'])
+    .where('expert_id', 'in', [...expertIds])
+    .orderBy('field_id')
+    .execute();
+  for (const row of rows) result.get(row.expert_id)?.push(row.field_id);
+  return result;
+}
+
+/** Languages per expert, for a page of experts (one query). */
+export async function listLanguagesOf(db: Executor, expertIds: readonly number[]): Promise<Map<number, string[]>> {
+  const result = new Map<number, string[]>(expertIds.map((id) => [id, []]));
+  if (expertIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('expert_languages')
+    .select(['expert_id', 'language'])
+    .where('expert_id', 'in', [...expertIds])
+    .execute();
+  for (const row of rows) result.get(row.expert_id)?.push(row.language);
+  return result;
+}
+
+// ---- the directory ----
+
+export type DirectorySort = 'rating' | 'price' | 'newest';
+
+export type DirectoryQuery = {
+  fieldId?: number | undefined;
+  /** Lowercased words; every one must occur in the name, organisation, qualifications or bio. */
+  words: readonly string[];
+  language?: string | undefined;
+  priceLevel?: number | undefined;
+  /** Only experts rated at least this many stars on average. */
+  minRating?: number | undefined;
+  sort: DirectorySort;
+  limit: number;
+  offset: number;
+  now: string;
+};
+
+export type DirectoryRow = {
+  id: number;
+  displayName: string;
+  organisationName: string | null;
+  photoFileId: number | null;
+  priceLevel: number;
+  ratingCount: number;
+  ratingSum: number;
+  isOnLeave: boolean;
+  leaveUntil: string | null;
+  approvedAt: string;
+  bioExcerpt: string;
+};
+
+/** A `%…%` pattern matching the text literally (LIKE wildcards escaped). */
+function containsPattern(word: string): string {
+  return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of listed experts (active profile, account not blocked), available ones first, then
+ * by the chosen order. With a field, the query starts from that field's index entries; the
+ * total comes from a window count in the same query.
+ */
+export async function listDirectory(db: Executor, query: DirectoryQuery): Promise<{ rows: DirectoryRow[]; total: number }> {
+  const onLeave = sql<number>`case when p.is_on_leave = 1 and (p.leave_until is null or p.leave_until > ${query.now}) then 1 else 0 end`;
+  const average = sql`coalesce(p.rating_sum * 1.0 / nullif(p.rating_count, 0), 0)`;
+
+  let base = db
+    .selectFrom('expert_profiles as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
+    .where('p.is_active', '=', 1)
+    .where('u.blocked_at', 'is', null);
+  if (query.fieldId !== undefined) {
+    base = base.innerJoin('expert_fields as ef', (join) => join.onRef('ef.expert_id', '=', 'p.user_id').on('ef.field_id', '=', query.fieldId!));
+  }
+  for (const word of query.words) {
+    base = base.where(sql<boolean>`p.search_text like ${containsPattern(word)} escape '\\'`);
+  }
+  if (query.language) {
+    const language = query.language;
+    base = base.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('expert_languages as l')
+          .select(sql`1`.as('one'))
+          .whereRef('l.expert_id', '=', 'p.user_id')
+          .where('l.language', '=', language),
+      ),
+    );
+  }
+  if (query.priceLevel !== undefined) base = base.where('p.price_level', '=', query.priceLevel);
+  if (query.minRating !== undefined) {
+    base = base.where('p.rating_count', '>', 0).where(sql<boolean>`p.rating_sum >= ${query.minRating} * p.rating_count`);
+  }
+
+  let page = base
+    .select([
+      'p.user_id as id',
+      'p.display_name',
+      'o.name as organisation_name',
+      'p.photo_file_id',
+      'p.price_level',
+      'p.rating_count',
+      'p.rating_sum',
+      'p.is_on_leave',
+      'p.leave_until',
+      'p.approved_at',
+      sql<string>`substr(p.bio, 1, 280)`.as('bio_excerpt'),
+      onLeave.as('on_leave_now'),
+      sql<number>`count(*) over ()`.as('total'),
+    ])
+    .orderBy(onLeave);
+  if (query.sort === 'rating') page = page.orderBy(average, 'desc').orderBy('p.rating_count', 'desc');
+  else if (query.sort === 'price') page = page.orderBy('p.price_level').orderBy(average, 'desc');
+  else page = page.orderBy('p.approved_at', 'desc');
+  const rows = await page.orderBy('p.user_id', 'desc').limit(query.limit).offset(query.offset).execute();
+
+  // Past the last page there is no row to carry the window count: count separately.
+  const total =
+    rows.length > 0
+      ? Number(rows[0]!.total)
+      : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return {
+    total,
+    rows: rows.map((r) => ({
+      id: r.id,
+      displayName: r.display_name,
+      organisationName: r.organisation_name,
+      photoFileId: r.photo_file_id,
+      priceLevel: r.price_level,
+      ratingCount: r.rating_count,
+      ratingSum: r.rating_sum,
+      isOnLeave: r.is_on_leave === 1,
+      leaveUntil: r.leave_until,
+      approvedAt: r.approved_at,
+      bioExcerpt: r.bio_excerpt,
+    })),
+  };
+}
+
+/** A listed expert's profile (active, account not blocked); undefined for anyone else. */
+export async function findListedProfile(db: Executor, expertId: number): Promise<ProfileWithOrganisation | undefined> {
+  return db
+    .selectFrom('expert_profiles as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
+    .selectAll('p')
+    .select('o.name as organisation_name')
+    .where('p.user_id', '=', expertId)
+    .where('p.is_active', '=', 1)
+    .where('u.blocked_at', 'is', null)
+    .executeTakeFirst();
+}

@@ -1,0 +1,41 @@
+/**
+ * Calendar dates as people in Estonia mean them. Times are stored in UTC; a date someone picks
+ * ("back on 3 March") means the start of that day in Europe/Tallinn.
+ */
+const timeZone = 'Europe/Tallinn';
+
+const offsetFormat = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'longOffset' });
+const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** Minutes Tallinn is ahead of UTC at the given instant (120 in winter, 180 in summer). */
+function tallinnOffsetMinutes(at: Date): number {
+  const name = offsetFormat.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (!match) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return match[1] === '-' ? -minutes : minutes;
+}
+
+/** A `YYYY-MM-DD` string that names a real calendar date. */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** The instant a Tallinn calendar day (`YYYY-MM-DD`) begins. */
+export function startOfTallinnDay(value: string): Date {
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  const utcMidnight = Date.UTC(year, month - 1, day);
+  // The offset at the guess, then at the answer: right on both sides of a DST change.
+  let instant = utcMidnight - tallinnOffsetMinutes(new Date(utcMidnight)) * 60_000;
+  instant = utcMidnight - tallinnOffsetMinutes(new Date(instant)) * 60_000;
+  return new Date(instant);
+}
+
+/** The Tallinn calendar day (`YYYY-MM-DD`) an instant falls on. */
+export function tallinnDayOf(at: Date | string): string {
+  return dayFormat.format(new Date(at));
+}

@@ -1,0 +1,280 @@
+import { iso } from '../adapters/clock.js';
+import {
+  findListedProfile,
+  findProfile,
+  listDirectory,
+  listFieldIdsOf,
+  listLanguagesOf,
+  replaceExpertFields,
+  replaceExpertLanguages,
+  updateProfile,
+  type DirectoryRow,
+  type DirectorySort,
+} from '../db/repositories/expert-repository.js';
+import { listFields } from '../db/repositories/field-repository.js';
+import { findFileById } from '../db/repositories/mailbox-repository.js';
+import type { FileRow } from '../db/schema.js';
+import { startOfTallinnDay, tallinnDayOf } from '../domain/calendar.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  assertMayEditProfile,
+  consultationLanguages,
+  isOnLeave,
+  priceLevels,
+  profileLimits,
+  ratingSummary,
+  searchTextOf,
+  type RatingSummary,
+} from '../domain/experts.js';
+import type { Actor, Locale } from '../domain/roles.js';
+import type { Deps } from './deps.js';
+import { fieldView, type FieldView } from './fields.js';
+import { discardKept, keepPhoto, recordFiles, type UploadedPart } from './uploads.js';
+
+/** A published review as the profile lists it (written by the rating flow). */
+export type ReviewView = { stars: number; comment: string | null; createdAt: string; reply: string | null };
+
+export type PublicProfile = {
+  id: number;
+  displayName: string;
+  organisationName: string | null;
+  photoFileId: number | null;
+  fields: FieldView[];
+  qualifications: string;
+  bio: string;
+  languages: string[];
+  priceLevel: number;
+  memberSince: string;
+  rating: RatingSummary;
+  reviews: ReviewView[];
+  isOnLeave: boolean;
+  leaveUntil: string | null;
+};
+
+/**
+ * A listed expert's public profile. It holds nothing private: no e-mail, phone or ID code
+ * (those live on the account and the application, which this never reads).
+ */
+export async function getPublicProfile(deps: Deps, expertId: number, locale: Locale): Promise<PublicProfile> {
+  const profile = await findListedProfile(deps.db, expertId);
+  if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
+  const [fieldIds, languages, fields] = await Promise.all([listFieldIdsOf(deps.db, [expertId]), listLanguagesOf(deps.db, [expertId]), listFields(deps.db)]);
+  const mine = new Set(fieldIds.get(expertId));
+  return {
+    id: profile.user_id,
+    displayName: profile.display_name,
+    organisationName: profile.organisation_name !== profile.display_name ? profile.organisation_name : null,
+    photoFileId: profile.photo_file_id,
+    fields: fields.filter((f) => mine.has(f.id)).map((f) => fieldView(f, locale)),
+    qualifications: profile.qualifications,
+    bio: profile.bio,
+    languages: orderLanguages(languages.get(expertId) ?? []),
+    priceLevel: profile.price_level,
+    memberSince: profile.approved_at,
+    rating: ratingSummary(profile.rating_count, profile.rating_sum, profile.rating_distribution),
+    reviews: [],
+    isOnLeave: isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, deps.clock.now()),
+    leaveUntil: profile.leave_until,
+  };
+}
+
+function orderLanguages(languages: readonly string[]): string[] {
+  return consultationLanguages.filter((l) => languages.includes(l));
+}
+
+/** A listed expert's photo (served publicly with the profile). */
+export async function getProfilePhoto(deps: Deps, expertId: number): Promise<FileRow> {
+  const profile = await findListedProfile(deps.db, expertId);
+  const file = profile?.photo_file_id ? await findFileById(deps.db, profile.photo_file_id) : undefined;
+  if (!file) throw new DomainError('NOT_FOUND', { entity: 'photo' });
+  return file;
+}
+
+// ---- the directory ----
+
+export const directoryPageSize = 20;
+
+export type DirectoryFilters = {
+  fieldId?: number | undefined;
+  q: string;
+  language?: string | undefined;
+  priceLevel?: number | undefined;
+  minRating?: number | undefined;
+  sort: DirectorySort;
+  page: number;
+};
+
+export type DirectoryItem = DirectoryRow & { fields: FieldView[]; languages: string[]; rating: { average: number | null; count: number }; isOnLeaveNow: boolean };
+
+export type DirectoryResult = {
+  field: FieldView | undefined;
+  fields: FieldView[];
+  items: DirectoryItem[];
+  total: number;
+  page: number;
+  pages: number;
+};
+
+/** The words of a search, lowercased, at most 8 (each must match). */
+export function searchWords(q: string): string[] {
+  return q.normalize('NFC').toLowerCase().split(/\s+/u).filter(Boolean).slice(0, 8);
+}
+
+/**
+ * One page of the expert directory: listed experts, optionally of one active field, searched
+ * and filtered; available experts first. An unknown or inactive field is NOT_FOUND.
+ */
+export async function searchDirectory(deps: Deps, filters: DirectoryFilters, locale: Locale): Promise<DirectoryResult> {
+  const fieldRows = await listFields(deps.db);
+  const fields = fieldRows.map((f) => fieldView(f, locale));
+  let field: FieldView | undefined;
+  if (filters.fieldId !== undefined) {
+    field = fields.find((f) => f.id === filters.fieldId);
+    if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
+  }
+  const now = deps.clock.now();
+  const { rows, total } = await listDirectory(deps.db, {
+    fieldId: filters.fieldId,
+    words: searchWords(filters.q),
+    language: filters.language,
+    priceLevel: filters.priceLevel,
+    minRating: filters.minRating,
+    sort: filters.sort,
+    limit: directoryPageSize,
+    offset: (filters.page - 1) * directoryPageSize,
+    now: iso(now),
+  });
+  const ids = rows.map((r) => r.id);
+  const [fieldIds, languages] = await Promise.all([listFieldIdsOf(deps.db, ids), listLanguagesOf(deps.db, ids)]);
+  const byId = new Map(fields.map((f) => [f.id, f]));
+  const items = rows.map((row) => ({
+    ...row,
+    fields: (fieldIds.get(row.id) ?? []).map((id) => byId.get(id)).filter((f): f is FieldView => f !== undefined),
+    languages: orderLanguages(languages.get(row.id) ?? []),
+    rating: { average: row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 10) / 10 : null, count: row.ratingCount },
+    isOnLeaveNow: isOnLeave({ isOnLeave: row.isOnLeave, leaveUntil: row.leaveUntil }, now),
+  }));
+  return { field, fields, items, total, page: filters.page, pages: Math.max(1, Math.ceil(total / directoryPageSize)) };
+}
+
+// ---- the expert's own profile ----
+
+export type EditableProfile = {
+  id: number;
+  displayName: string;
+  organisationName: string | null;
+  qualifications: string;
+  bio: string;
+  languages: string[];
+  fieldIds: number[];
+  priceLevel: number;
+  photoFileId: number | null;
+  isOnLeave: boolean;
+  /** The return day (`YYYY-MM-DD`, Tallinn) when leave has one. */
+  returnDate: string | null;
+  isActive: boolean;
+  /** Active fields, plus any deactivated one the expert still serves (it stays until they drop it). */
+  choosableFields: FieldView[];
+};
+
+/** The profile as its editor sees it: the expert themself or an admin (anyone else FORBIDDEN). */
+export async function getEditableProfile(deps: Deps, actor: Actor, expertId: number, locale: Locale): Promise<EditableProfile> {
+  assertMayEditProfile(actor, expertId);
+  const profile = await findProfile(deps.db, expertId);
+  if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
+  const [fieldIds, languages, allFields] = await Promise.all([
+    listFieldIdsOf(deps.db, [expertId]),
+    listLanguagesOf(deps.db, [expertId]),
+    listFields(deps.db, { includeInactive: true }),
+  ]);
+  const mine = new Set(fieldIds.get(expertId));
+  return {
+    id: expertId,
+    displayName: profile.display_name,
+    organisationName: profile.organisation_name,
+    qualifications: profile.qualifications,
+    bio: profile.bio,
+    languages: orderLanguages(languages.get(expertId) ?? []),
+    fieldIds: fieldIds.get(expertId) ?? [],
+    priceLevel: profile.price_level,
+    photoFileId: profile.photo_file_id,
+    isOnLeave: isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, deps.clock.now()),
+    returnDate: profile.leave_until ? tallinnDayOf(profile.leave_until) : null,
+    isActive: profile.is_active === 1,
+    choosableFields: allFields.filter((f) => f.is_active === 1 || mine.has(f.id)).map((f) => fieldView(f, locale)),
+  };
+}
+
+export type ProfileInput = {
+  qualifications: string;
+  bio: string;
+  languages: readonly string[];
+  fieldIds: readonly number[];
+  priceLevel: number | null;
+  removePhoto: boolean;
+};
+
+/**
+ * The expert (or an admin) changes the profile. Name, organisation and ID code were checked on
+ * approval and are not changed here. Fields must be active ones, or ones the expert already
+ * serves (a deactivated field stays on a profile until the expert drops it).
+ */
+export async function saveProfile(deps: Deps, actor: Actor, expertId: number, input: ProfileInput, photoUploads: UploadedPart[]): Promise<void> {
+  assertMayEditProfile(actor, expertId);
+  const profile = await findProfile(deps.db, expertId);
+  if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
+  const current = new Set((await listFieldIdsOf(deps.db, [expertId])).get(expertId));
+  const allowed = new Set([...(await listFields(deps.db)).map((f) => f.id), ...current]);
+  const problems: Record<string, string> = {};
+  if (!input.qualifications) problems['qualifications'] = 'required';
+  if (!input.bio) problems['bio'] = 'required';
+  if (input.fieldIds.length === 0) problems['fieldIds'] = 'chooseField';
+  else if (input.fieldIds.length > profileLimits.maxFields) problems['fieldIds'] = 'tooManyFields';
+  else if (input.fieldIds.some((id) => !allowed.has(id))) problems['fieldIds'] = 'choiceInvalid';
+  if (input.languages.length === 0) problems['languages'] = 'chooseLanguage';
+  else if (input.languages.some((l) => !(consultationLanguages as readonly string[]).includes(l))) problems['languages'] = 'choiceInvalid';
+  if (input.priceLevel === null) problems['priceLevel'] = 'choosePriceLevel';
+  else if (!(priceLevels as readonly number[]).includes(input.priceLevel)) problems['priceLevel'] = 'choiceInvalid';
+  if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems });
+
+  const photo = await keepPhoto(deps.fileStore, photoUploads);
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      const [photoId] = photo ? await recordFiles(trx, [photo], actor.id, now) : [];
+      await updateProfile(trx, expertId, {
+        qualifications: input.qualifications,
+        bio: input.bio,
+        price_level: input.priceLevel!,
+        photo_file_id: photoId ?? (input.removePhoto ? null : profile.photo_file_id),
+        search_text: searchTextOf([profile.display_name, profile.organisation_name, input.qualifications, input.bio]),
+        updated_at: iso(now),
+      });
+      await replaceExpertFields(trx, expertId, input.fieldIds);
+      await replaceExpertLanguages(trx, expertId, input.languages);
+    });
+  } catch (error) {
+    if (photo) await discardKept(deps.fileStore, [photo]);
+    throw error;
+  }
+}
+
+/**
+ * The expert goes on leave (optionally until a return day, which must be in the future) or
+ * comes back. On leave they are marked in the directory and get no new inquiries.
+ */
+export async function setLeave(deps: Deps, actor: Actor, expertId: number, input: { isOnLeave: boolean; returnDate: string | null }): Promise<void> {
+  assertMayEditProfile(actor, expertId);
+  const now = deps.clock.now();
+  let leaveUntil: string | null = null;
+  if (input.isOnLeave && input.returnDate) {
+    const start = startOfTallinnDay(input.returnDate);
+    if (start.getTime() <= now.getTime()) throw new DomainError('VALIDATION', { fields: { returnDate: 'dateNotFuture' } });
+    leaveUntil = iso(start);
+  }
+  await deps.db.transaction().execute(async (trx) => {
+    const profile = await findProfile(trx, expertId);
+    if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
+    await updateProfile(trx, expertId, { is_on_leave: input.isOnLeave ? 1 : 0, leave_until: leaveUntil, updated_at: iso(now) });
+  });
+}

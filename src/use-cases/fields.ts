@@ -1,0 +1,124 @@
+import { iso } from '../adapters/clock.js';
+import {
+  countExpertsPerField,
+  countFieldUses,
+  deleteField as deleteFieldRow,
+  findFieldByName,
+  findNeighbourField,
+  insertField,
+  listFields,
+  lockField,
+  nextFieldPosition,
+  updateField,
+} from '../db/repositories/field-repository.js';
+import type { FieldRow } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { hasRole, type Actor, type Locale } from '../domain/roles.js';
+import type { Deps } from './deps.js';
+
+/** A field as pages show it, in the reader's language. */
+export type FieldView = { id: number; name: string; description: string };
+
+export function fieldView(field: FieldRow, locale: Locale): FieldView {
+  return {
+    id: field.id,
+    name: locale === 'en' ? field.name_en : field.name_et,
+    description: locale === 'en' ? field.description_en : field.description_et,
+  };
+}
+
+/** Active fields in display order, in the reader's language. */
+export async function activeFields(deps: Pick<Deps, 'db'>, locale: Locale): Promise<FieldView[]> {
+  return (await listFields(deps.db)).map((f) => fieldView(f, locale));
+}
+
+export type FieldInput = { nameEt: string; nameEn: string; descriptionEt: string; descriptionEn: string; isActive: boolean };
+
+function assertAdmin(actor: Actor): void {
+  if (!hasRole(actor, 'admin')) throw new DomainError('FORBIDDEN', { entity: 'field' });
+}
+
+/** Every field (active or not) with how many active experts serve it: the admin list. */
+export async function listFieldsForAdmin(deps: Deps, actor: Actor): Promise<(FieldRow & { expertCount: number })[]> {
+  assertAdmin(actor);
+  const [fields, counts] = await Promise.all([listFields(deps.db, { includeInactive: true }), countExpertsPerField(deps.db)]);
+  return fields.map((f) => ({ ...f, expertCount: counts.get(f.id) ?? 0 }));
+}
+
+export async function getFieldForAdmin(deps: Deps, actor: Actor, id: number): Promise<FieldRow & { uses: { experts: number; applications: number } }> {
+  assertAdmin(actor);
+  const field = await lockField(deps.db, id, false);
+  if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
+  return { ...field, uses: await countFieldUses(deps.db, id) };
+}
+
+/** A name another field already has: refused with the field it clashes on. */
+async function assertNamesFree(db: Deps['db'], input: FieldInput, exceptId?: number): Promise<void> {
+  const clash = await findFieldByName(db, { et: input.nameEt, en: input.nameEn });
+  if (!clash || clash.id === exceptId) return;
+  throw new DomainError('VALIDATION', { fields: { [clash.name_et === input.nameEt ? 'nameEt' : 'nameEn']: 'fieldNameTaken' } });
+}
+
+/** An admin adds a field; it goes to the end of the list. */
+export async function createField(deps: Deps, actor: Actor, input: FieldInput): Promise<number> {
+  assertAdmin(actor);
+  return deps.db.transaction().execute(async (trx) => {
+    await assertNamesFree(trx, input);
+    const now = iso(deps.clock.now());
+    return insertField(trx, {
+      name_et: input.nameEt,
+      name_en: input.nameEn,
+      description_et: input.descriptionEt,
+      description_en: input.descriptionEn,
+      position: await nextFieldPosition(trx),
+      is_active: input.isActive ? 1 : 0,
+      created_at: now,
+      updated_at: now,
+    });
+  });
+}
+
+/** An admin renames, describes, activates or deactivates a field. Experts keep a deactivated field; it is just not offered. */
+export async function editField(deps: Deps, actor: Actor, id: number, input: FieldInput): Promise<void> {
+  assertAdmin(actor);
+  await deps.db.transaction().execute(async (trx) => {
+    const field = await lockField(trx, id, deps.engine === 'postgres');
+    if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
+    await assertNamesFree(trx, input, id);
+    await updateField(trx, id, {
+      name_et: input.nameEt,
+      name_en: input.nameEn,
+      description_et: input.descriptionEt,
+      description_en: input.descriptionEn,
+      is_active: input.isActive ? 1 : 0,
+      updated_at: iso(deps.clock.now()),
+    });
+  });
+}
+
+/** Swaps a field with its neighbour in the display order. */
+export async function moveField(deps: Deps, actor: Actor, id: number, direction: 'up' | 'down'): Promise<void> {
+  assertAdmin(actor);
+  await deps.db.transaction().execute(async (trx) => {
+    const field = await lockField(trx, id, deps.engine === 'postgres');
+    if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
+    const neighbour = await findNeighbourField(trx, field, direction);
+    if (!neighbour) return;
+    const now = iso(deps.clock.now());
+    // Positions are distinct (each new field goes after the last), so a swap moves it one place.
+    await updateField(trx, field.id, { position: neighbour.position, updated_at: now });
+    await updateField(trx, neighbour.id, { position: field.position, updated_at: now });
+  });
+}
+
+/** Deletes a field nobody uses; a field in use can only be deactivated (FIELD_IN_USE). */
+export async function deleteField(deps: Deps, actor: Actor, id: number): Promise<void> {
+  assertAdmin(actor);
+  await deps.db.transaction().execute(async (trx) => {
+    const field = await lockField(trx, id, deps.engine === 'postgres');
+    if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
+    const uses = await countFieldUses(trx, id);
+    if (uses.experts > 0 || uses.applications > 0) throw new DomainError('FIELD_IN_USE', uses);
+    await deleteFieldRow(trx, id);
+  });
+}
