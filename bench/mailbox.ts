@@ -12,25 +12,16 @@
  * Usage: npm run bench:mailbox   (BENCH_SECONDS=10 per route, BENCH_CONNECTIONS=10)
  * Not part of CI.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import pino from 'pino';
 import { sql } from 'kysely';
 import { iso, systemClock } from '../src/adapters/clock.js';
 import { createSmtpMailer } from '../src/adapters/mailer.js';
-import { randomToken } from '../src/adapters/tokens.js';
-import { loadConfig } from '../src/config.js';
-import { buildContainer } from '../src/container.js';
-import { openDatabase, type DatabaseHandle, type Db } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { buildApp } from '../src/http/app.js';
+import type { DatabaseHandle, Db } from '../src/db/database.js';
 import { createSession } from '../src/use-cases/sessions.js';
 import { enqueueEmail } from '../src/use-cases/enqueue-email.js';
 import { deliverDueEmails } from '../src/workers/outbox-worker.js';
 import { startSmtpSink } from '../test/support/smtp-sink.js';
+import { forEachEngine, insertInBatches, measure, printTable, seededRandom, startBenchServer, type ResultRow } from './support.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
@@ -39,32 +30,7 @@ const counts = { users: 1_000, conversations: 2_000, messages: 100_000, notices:
 /** The busiest user: in 500 conversations, with 1 000 notices (1 500 items, 75 pages of 20). */
 const busy = { conversations: 500, notices: 1_000, threadMessages: 2_000 };
 
-type Row = { engine: string; what: string; requests?: number; rps?: number; p50?: number; p99?: number; note?: string };
-const results: Row[] = [];
-
-/** A small deterministic random source, so every run seeds the same data. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function insertInBatches<T extends Record<string, unknown>>(
-  db: Db,
-  table: 'users' | 'conversations' | 'conversation_members' | 'messages' | 'notices',
-  rows: T[],
-  batchSize = 1_000,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += batchSize) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one generic loader for five tables
-    await db.insertInto(table).values(rows.slice(i, i + batchSize) as any).execute();
-  }
-}
+const results: ResultRow[] = [];
 
 /** Seeds the data set; returns the busiest user's id and their longest conversation. */
 async function seed(db: Db): Promise<{ busyUserId: number; threadId: number }> {
@@ -164,30 +130,6 @@ async function seed(db: Db): Promise<{ busyUserId: number; threadId: number }> {
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** `connections` keep-alive fetch loops on one URL for `seconds`; latency of every answer. */
-async function load(url: string, cookie: string, durationMs: number): Promise<{ latencies: number[]; errors: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const until = performance.now() + durationMs;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
-        const started = performance.now();
-        const response = await fetch(url, { headers: { cookie }, redirect: 'manual' });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - started);
-        if (response.status !== 200) errors += 1;
-      }
-    }),
-  );
-  return { latencies: latencies.sort((a, b) => a - b), errors };
-}
-
 async function benchEngine(engine: string, database: DatabaseHandle, dataDir: string): Promise<void> {
   const seedStarted = performance.now();
   const { busyUserId, threadId } = await seed(database.db);
@@ -196,41 +138,27 @@ async function benchEngine(engine: string, database: DatabaseHandle, dataDir: st
   const seedMs = performance.now() - seedStarted;
   results.push({ engine, what: 'seed (100k messages, 50k notices)', note: `${(seedMs / 1000).toFixed(1)} s` });
 
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-01',
-    PUBLIC_URL: 'http://127.0.0.1',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-  });
-  const container = buildContainer(config, { database, logger: pino({ level: 'silent' }) });
-  const app = await buildApp({ config, deps: container.deps, secret: container.secret, logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const server = await startBenchServer(database, dataDir);
   try {
-    const sessionId = await createSession(database.db, container.deps, { userId: busyUserId, ip: null, userAgent: 'bench' });
+    const sessionId = await createSession(database.db, server.deps, { userId: busyUserId, ip: null, userAgent: 'bench' });
     const cookie = `konsult_sid=${sessionId}`;
     const routes = ['/mailbox', '/mailbox?page=50', `/mailbox/conversations/${threadId}`];
     for (const route of routes) {
-      const first = await fetch(base + route, { headers: { cookie }, redirect: 'manual' });
+      const first = await fetch(server.base + route, { headers: { cookie }, redirect: 'manual' });
       const html = await first.text();
       if (first.status !== 200) throw new Error(`${route} answered ${first.status}`);
       if (route === '/mailbox?page=50' && !html.includes('mailbox-item')) throw new Error('page 50 of the mailbox is empty');
-      await load(base + route, cookie, 1_000); // warm-up
-      const { latencies, errors } = await load(base + route, cookie, seconds * 1_000);
-      results.push({
-        engine,
-        what: `GET ${route.replace(String(threadId), '<id>')}`,
-        requests: latencies.length,
-        rps: latencies.length / seconds,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        note: errors ? `${errors} non-200 answers` : `${Math.round(html.length / 1024)} KB page`,
-      });
+      results.push(
+        await measure(engine, `GET ${route.replace(String(threadId), '<id>')}`, server.base + route, {
+          cookie,
+          connections,
+          seconds,
+          note: `${Math.round(html.length / 1024)} KB page`,
+        }),
+      );
     }
   } finally {
-    await app.close();
+    await server.close();
   }
 
   // (b) the outbox: 2 000 queued e-mails, one worker, default batch and concurrency.
@@ -270,52 +198,6 @@ async function benchEngine(engine: string, database: DatabaseHandle, dataDir: st
   }
 }
 
-function printTable(): void {
-  const header = ['database', 'measure', 'requests', 'req/s or e-mails/s', 'p50 ms', 'p99 ms', 'note'];
-  const lines = results.map((r) => [
-    r.engine,
-    r.what,
-    r.requests === undefined ? '' : String(r.requests),
-    r.rps === undefined ? '' : r.rps.toFixed(1),
-    r.p50 === undefined ? '' : r.p50.toFixed(1),
-    r.p99 === undefined ? '' : r.p99.toFixed(1),
-    r.note ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(format(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const line of lines) console.log(format(line));
-}
-
-const dataDir = mkdtempSync(path.join(tmpdir(), 'konsult-bench-mailbox-'));
-try {
-  console.log(`Seeding and measuring (${seconds} s per route, ${connections} connections)…`);
-  const sqlite = openDatabase(`sqlite:${path.join(dataDir, 'bench.sqlite')}`);
-  try {
-    await migrateToLatest(sqlite.db);
-    await benchEngine('sqlite', sqlite, dataDir);
-  } finally {
-    await sqlite.destroy();
-  }
-
-  const postgresUrl = process.env['BENCH_DATABASE_URL'];
-  if (postgresUrl) {
-    const schema = `bench_${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    const postgres = openDatabase(postgresUrl, { schema, poolSize: 10 });
-    try {
-      await migrateToLatest(postgres.db, { schema });
-      await benchEngine('postgres', postgres, dataDir);
-    } finally {
-      await postgres.destroy();
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    }
-  }
-  printTable();
-} finally {
-  rmSync(dataDir, { recursive: true, force: true });
-}
+console.log(`Seeding and measuring (${seconds} s per route, ${connections} connections)…`);
+await forEachEngine('mailbox', benchEngine);
+printTable(results);

@@ -182,6 +182,7 @@ export type ExpertProfilesTable = {
   bio: string;
   price_level: number;
   photo_file_id: number | null;
+  /** On leave (1) or not; a leave whose return day has come is ended by the worker's sweep. */
   is_on_leave: number;
   /** When leave ends by itself (the start of the return day, Tallinn); null: until the expert ends it. */
   leave_until: Timestamp | null;
@@ -190,6 +191,8 @@ export type ExpertProfilesTable = {
   rating_sum: Generated<number>;
   /** JSON array of five counts: how many 1…5-star ratings. */
   rating_distribution: Generated<string>;
+  /** The average × 100, rounded (0 while unrated): the directory's indexed sort key. */
+  rating_score: Generated<number>;
   /** Lowercased name, organisation, qualifications and bio, for search. */
   search_text: string;
   approved_at: Timestamp;

@@ -82,6 +82,11 @@ export function isOnLeave(profile: { isOnLeave: boolean; leaveUntil: string | nu
 /** Average, count and the 1–5 star distribution, from the profile's running totals. */
 export type RatingSummary = { average: number | null; count: number; distribution: [number, number, number, number, number] };
 
+/** The stored sort key of a rating average: the average × 100, rounded; 0 while unrated. */
+export function ratingScoreOf(count: number, sum: number): number {
+  return count > 0 ? Math.round((sum * 100) / count) : 0;
+}
+
 export function ratingSummary(count: number, sum: number, distributionJson: string): RatingSummary {
   let distribution: [number, number, number, number, number] = [0, 0, 0, 0, 0];
   try {

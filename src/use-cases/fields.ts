@@ -54,8 +54,9 @@ export async function getFieldForAdmin(deps: Deps, actor: Actor, id: number): Pr
 
 /** A name another field already has: refused with the field it clashes on. */
 async function assertNamesFree(db: Deps['db'], input: FieldInput, exceptId?: number): Promise<void> {
-  const clash = await findFieldByName(db, { et: input.nameEt, en: input.nameEn });
-  if (!clash || clash.id === exceptId) return;
+  // The field being edited is left out: matching its own unchanged name must not hide another field's clash.
+  const clash = await findFieldByName(db, { et: input.nameEt, en: input.nameEn }, exceptId);
+  if (!clash) return;
   throw new DomainError('VALIDATION', { fields: { [clash.name_et === input.nameEt ? 'nameEt' : 'nameEn']: 'fieldNameTaken' } });
 }
 

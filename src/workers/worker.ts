@@ -3,6 +3,7 @@ import type { Clock } from '../adapters/clock.js';
 import { iso, isoPlus } from '../adapters/clock.js';
 import type { Mailer } from '../adapters/mailer.js';
 import type { Db } from '../db/database.js';
+import { endExpiredLeaves } from '../db/repositories/expert-repository.js';
 import { deleteEndedRateWindows } from '../db/repositories/rate-limit-repository.js';
 import { deleteExpiredSessions } from '../db/repositories/session-repository.js';
 import { deliverDueEmails } from './outbox-worker.js';
@@ -21,11 +22,11 @@ export type RunningWorker = {
   stop(): Promise<void>;
 };
 
-const housekeepingEveryMs = 5 * 60_000;
+const housekeepingEveryMs = 60_000;
 
 /**
  * The background loop: outbox delivery every few seconds and housekeeping (expired sessions,
- * ended rate-limit windows) every few minutes. Runs in the web process by default, or alone
+ * ended rate-limit windows, experts' leave that reached its return day) every minute. Runs in the web process by default, or alone
  * (`npm run worker`); several may run at once, the outbox lease keeps each e-mail to one.
  *
  * The next tick is scheduled only when the last one has finished, so a slow SMTP server never
@@ -46,6 +47,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         lastHousekeeping = now.getTime();
         await deleteExpiredSessions(options.db, iso(now), isoPlus(now, -options.sessionIdleMs));
         await deleteEndedRateWindows(options.db, iso(now));
+        await endExpiredLeaves(options.db, iso(now));
       }
     } catch (error) {
       options.logger.error({ err: error }, 'worker tick failed');

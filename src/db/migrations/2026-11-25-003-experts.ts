@@ -43,11 +43,29 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rating_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('rating_sum', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('rating_distribution', 'varchar(80)', (c) => c.notNull().defaultTo('[0,0,0,0,0]'))
+    // The average × 100, rounded: an indexable sort key (0 while unrated).
+    .addColumn('rating_score', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('search_text', 'text', (c) => c.notNull())
     .addColumn('approved_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('expert_profiles_active_approved_idx').on('expert_profiles').columns(['is_active', 'approved_at']).execute();
+  // One index per directory order, each led by the listing filter and availability, so a page
+  // of the directory walks its index and stops after 20 rows instead of sorting every expert.
+  await db.schema
+    .createIndex('expert_profiles_by_rating_idx')
+    .on('expert_profiles')
+    .columns(['is_active', 'is_on_leave', 'rating_score desc', 'rating_count desc', 'user_id desc'])
+    .execute();
+  await db.schema
+    .createIndex('expert_profiles_by_price_idx')
+    .on('expert_profiles')
+    .columns(['is_active', 'is_on_leave', 'price_level', 'rating_score desc', 'rating_count desc', 'user_id desc'])
+    .execute();
+  await db.schema
+    .createIndex('expert_profiles_by_newest_idx')
+    .on('expert_profiles')
+    .columns(['is_active', 'is_on_leave', 'approved_at desc', 'user_id desc'])
+    .execute();
   await db.schema.createIndex('expert_profiles_organisation_idx').on('expert_profiles').column('organisation_id').execute();
 
   await db.schema

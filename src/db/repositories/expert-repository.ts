@@ -129,21 +129,26 @@ function containsPattern(word: string): string {
 
 /**
  * One page of listed experts (active profile, account not blocked), available ones first, then
- * by the chosen order. With a field, the query starts from that field's index entries; the
- * total comes from a window count in the same query.
+ * by the chosen order. Each order has an index led by (is_active, is_on_leave), so the page
+ * query walks it and stops after `limit` rows; the total is a separate count.
  */
 export async function listDirectory(db: Executor, query: DirectoryQuery): Promise<{ rows: DirectoryRow[]; total: number }> {
-  const onLeave = sql<number>`case when p.is_on_leave = 1 and (p.leave_until is null or p.leave_until > ${query.now}) then 1 else 0 end`;
-  const average = sql`coalesce(p.rating_sum * 1.0 / nullif(p.rating_count, 0), 0)`;
-
   let base = db
     .selectFrom('expert_profiles as p')
     .innerJoin('users as u', 'u.id', 'p.user_id')
-    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
     .where('p.is_active', '=', 1)
     .where('u.blocked_at', 'is', null);
   if (query.fieldId !== undefined) {
-    base = base.innerJoin('expert_fields as ef', (join) => join.onRef('ef.expert_id', '=', 'p.user_id').on('ef.field_id', '=', query.fieldId!));
+    const fieldId = query.fieldId;
+    base = base.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('expert_fields as ef')
+          .select(sql`1`.as('one'))
+          .whereRef('ef.expert_id', '=', 'p.user_id')
+          .where('ef.field_id', '=', fieldId),
+      ),
+    );
   }
   for (const word of query.words) {
     base = base.where(sql<boolean>`p.search_text like ${containsPattern(word)} escape '\\'`);
@@ -161,11 +166,11 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
     );
   }
   if (query.priceLevel !== undefined) base = base.where('p.price_level', '=', query.priceLevel);
-  if (query.minRating !== undefined) {
-    base = base.where('p.rating_count', '>', 0).where(sql<boolean>`p.rating_sum >= ${query.minRating} * p.rating_count`);
-  }
+  if (query.minRating !== undefined) base = base.where('p.rating_count', '>', 0).where('p.rating_score', '>=', query.minRating * 100);
 
+  // The ORDER BY matches one of the three indexes column for column.
   let page = base
+    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
     .select([
       'p.user_id as id',
       'p.display_name',
@@ -178,22 +183,17 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
       'p.leave_until',
       'p.approved_at',
       sql<string>`substr(p.bio, 1, 280)`.as('bio_excerpt'),
-      onLeave.as('on_leave_now'),
-      sql<number>`count(*) over ()`.as('total'),
     ])
-    .orderBy(onLeave);
-  if (query.sort === 'rating') page = page.orderBy(average, 'desc').orderBy('p.rating_count', 'desc');
-  else if (query.sort === 'price') page = page.orderBy('p.price_level').orderBy(average, 'desc');
+    .orderBy('p.is_on_leave');
+  if (query.sort === 'rating') page = page.orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc');
+  else if (query.sort === 'price') page = page.orderBy('p.price_level').orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc');
   else page = page.orderBy('p.approved_at', 'desc');
-  const rows = await page.orderBy('p.user_id', 'desc').limit(query.limit).offset(query.offset).execute();
-
-  // Past the last page there is no row to carry the window count: count separately.
-  const total =
-    rows.length > 0
-      ? Number(rows[0]!.total)
-      : Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const [rows, count] = await Promise.all([
+    page.orderBy('p.user_id', 'desc').limit(query.limit).offset(query.offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
   return {
-    total,
+    total: Number(count.n),
     rows: rows.map((r) => ({
       id: r.id,
       displayName: r.display_name,
@@ -208,6 +208,18 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
       bioExcerpt: r.bio_excerpt,
     })),
   };
+}
+
+/** Ends every leave whose return day has come (the worker runs this every minute). */
+export async function endExpiredLeaves(db: Executor, now: string): Promise<number> {
+  const result = await db
+    .updateTable('expert_profiles')
+    .set({ is_on_leave: 0, leave_until: null, updated_at: now })
+    .where('is_on_leave', '=', 1)
+    .where('leave_until', 'is not', null)
+    .where('leave_until', '<=', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** A listed expert's profile (active, account not blocked); undefined for anyone else. */

@@ -20,13 +20,17 @@ export async function lockField(db: Executor, id: number, isPostgres: boolean): 
   return query.executeTakeFirst();
 }
 
-/** A field whose Estonian or English name equals one of these (case-sensitive, as the unique index). */
-export async function findFieldByName(db: Executor, names: { et: string; en: string }): Promise<FieldRow | undefined> {
-  return db
+/**
+ * A field other than `exceptId` whose Estonian or English name equals one of these
+ * (case-sensitive, as the unique index).
+ */
+export async function findFieldByName(db: Executor, names: { et: string; en: string }, exceptId?: number): Promise<FieldRow | undefined> {
+  let query = db
     .selectFrom('fields')
     .selectAll()
-    .where((eb) => eb.or([eb('name_et', '=', names.et), eb('name_en', '=', names.en)]))
-    .executeTakeFirst();
+    .where((eb) => eb.or([eb('name_et', '=', names.et), eb('name_en', '=', names.en)]));
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  return query.executeTakeFirst();
 }
 
 export async function insertField(db: Executor, field: Insertable<FieldsTable>): Promise<number> {

@@ -113,6 +113,8 @@ export function BecomeExpertPage({ ctx, view, fields, ...form }: { ctx: PageCont
   return (
     <Layout ctx={ctx} title={t('info.becomeExpertTitle')}>
       <PageHeading lead={t('info.becomeExpertLead')}>{t('info.becomeExpertTitle')}</PageHeading>
+      {/* A refused submission on a page without the form (already under review, already an expert) still says why. */}
+      {(view.state === 'expert' || view.state === 'submitted') && <ErrorSummary ctx={ctx} errors={{}} general={form.general} />}
       {view.state === 'anonymous' && (
         <>
           <ol class="steps">
@@ -282,6 +284,8 @@ export function ApplicationReviewPage({
         <a href={`/admin/expert-applications?status=${application.status}`}>← {t('review.queueTitle')}</a>
       </p>
       <PageHeading lead={statusLabel(ctx, application.status)}>{title}</PageHeading>
+      {/* A decision refused because the application was already decided: the page has no decision form to show it in. */}
+      {!isDecidable && <ErrorSummary ctx={ctx} errors={errors} general={general} />}
       {application.photo_file_id && <img class="avatar avatar-large" src={`/expert-applications/${application.id}/photo`} alt={t('review.photoAlt', { name: title })} width={160} height={160} />}
       <dl class="meta-list">
         <dt>{t('review.colKind')}</dt>
