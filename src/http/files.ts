@@ -13,17 +13,18 @@ export function contentDisposition(kind: 'attachment' | 'inline', name: string):
 /**
  * Streams a stored file. Documents go out as attachments; images (checked by content on upload)
  * may be shown inline. Either way nothing in them can run: nosniff and a sandboxing CSP.
+ * `name` replaces the uploaded file name where that name is nobody else's business.
  */
 export function sendStoredFile(
   reply: FastifyReply,
   deps: Pick<Deps, 'fileStore'>,
   file: FileRow,
-  options: { disposition: 'attachment' | 'inline'; cacheControl: string },
+  options: { disposition: 'attachment' | 'inline'; cacheControl: string; name?: string },
 ): FastifyReply {
   return reply
     .header('content-type', file.content_type)
     .header('content-length', String(file.size_bytes))
-    .header('content-disposition', contentDisposition(options.disposition, file.original_name))
+    .header('content-disposition', contentDisposition(options.disposition, options.name ?? file.original_name))
     .header('cache-control', options.cacheControl)
     .header('content-security-policy', "default-src 'none'; sandbox")
     .send(deps.fileStore.read(file.storage_key));

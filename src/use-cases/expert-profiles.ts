@@ -11,6 +11,7 @@ import {
   type DirectoryRow,
   type DirectorySort,
 } from '../db/repositories/expert-repository.js';
+import { findLatestApplicationOf } from '../db/repositories/expert-application-repository.js';
 import { listFields } from '../db/repositories/field-repository.js';
 import { findFileById } from '../db/repositories/mailbox-repository.js';
 import type { FileRow } from '../db/schema.js';
@@ -26,7 +27,7 @@ import {
   searchTextOf,
   type RatingSummary,
 } from '../domain/experts.js';
-import type { Actor, Locale } from '../domain/roles.js';
+import { hasRole, type Actor, type Locale } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 import { fieldView, type FieldView } from './fields.js';
 import { discardKept, keepPhoto, recordFiles, type UploadedPart } from './uploads.js';
@@ -158,6 +159,20 @@ export async function searchDirectory(deps: Deps, filters: DirectoryFilters, loc
 }
 
 // ---- the expert's own profile ----
+
+/** For My menu: an expert's leave, or the state of an open application; undefined otherwise. */
+export async function myExpertStatus(
+  deps: Deps,
+  actor: Actor,
+): Promise<{ kind: 'expert'; isOnLeave: boolean; leaveUntil: string | null } | { kind: 'application'; status: 'submitted' | 'needs_info' } | undefined> {
+  const profile = await findProfile(deps.db, actor.id);
+  if (profile && hasRole(actor, 'expert')) {
+    return { kind: 'expert', isOnLeave: isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, deps.clock.now()), leaveUntil: profile.leave_until };
+  }
+  const application = await findLatestApplicationOf(deps.db, actor.id);
+  if (application?.status === 'submitted' || application?.status === 'needs_info') return { kind: 'application', status: application.status };
+  return undefined;
+}
 
 export type EditableProfile = {
   id: number;

@@ -259,6 +259,8 @@ describe('the demo accounts', () => {
         await expectNoSeriousA11yViolations(page, 'my menu (admin)');
 
         await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.admin'), exact: true }).click();
+        await expectHeading(page, t('review.queueTitle'));
+        await page.getByRole('navigation', { name: t('admin.title') }).getByRole('link', { name: t('admin.usersTitle'), exact: true }).click();
         await expectHeading(page, 'Kasutajad');
         const table = page.getByRole('table');
         for (const account of demoAccounts) {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isCalendarDate } from '../../domain/calendar.js';
 import { DomainError } from '../../domain/errors.js';
+import { allowedFileTypes } from '../../domain/files.js';
 import { consultationLanguages, profileLimits } from '../../domain/experts.js';
 import { hasRole } from '../../domain/roles.js';
 import { getEditableProfile, getProfilePhoto, getPublicProfile, saveProfile, searchDirectory, setLeave, type DirectoryFilters } from '../../use-cases/expert-profiles.js';
@@ -95,8 +96,10 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const file = await getProfilePhoto(deps, params.data.id);
-    // Public like the profile; the URL names the file, so a new photo is a new URL.
-    return sendStoredFile(reply, deps, file, { disposition: 'inline', cacheControl: 'public, max-age=86400' });
+    // Public like the profile; the URL names the file, so a new photo is a new URL. The name the
+    // expert uploaded it under stays private (people name files after themselves, ID code and all).
+    const extension = allowedFileTypes[file.content_type]?.extensions[0] ?? 'bin';
+    return sendStoredFile(reply, deps, file, { disposition: 'inline', cacheControl: 'public, max-age=86400', name: `expert-${params.data.id}.${extension}` });
   });
 
   const showEditPage = async (request: FastifyRequest, reply: FastifyReply, expertId: number, state: ProfileFormState & { leaveErrors?: FormState['errors']; leaveValues?: FormState['values'] } = {}, status = 200) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { requireUser } from '../plugins/guards.js';
+import { myExpertStatus } from '../../use-cases/expert-profiles.js';
+import { actorOf, requireUser } from '../plugins/guards.js';
 import { sendPage } from '../render.js';
 import { HomePage, InfoPage, MyMenuPage } from '../views/pages.js';
 import type { RouteEnv } from './route-env.js';
@@ -12,7 +13,10 @@ export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
     sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.documentTitle" leadKey="info.documentLead" />),
   );
 
-  app.get('/my', { preHandler: requireUser }, async (request, reply) => sendPage(reply, <MyMenuPage ctx={request.ctx} />));
+  app.get('/my', { preHandler: requireUser }, async (request, reply) => {
+    const expertStatus = await myExpertStatus(env.deps, actorOf(request));
+    return sendPage(reply, <MyMenuPage ctx={request.ctx} expertStatus={expertStatus} />);
+  });
 
   // Liveness: the process answers. Readiness: it can reach its database.
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -100,7 +100,7 @@ export function Layout({ ctx, title, children }: LayoutProps) {
               </li>
               {isStaff && (
                 <li>
-                  <a href="/admin/users">{t('nav.admin')}</a>
+                  <a href="/admin">{t('nav.admin')}</a>
                 </li>
               )}
               {canReadSentEmail && (

@@ -1,3 +1,4 @@
+import { formatDate } from '../../i18n/format.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
 import { PageHeading } from './components.js';
@@ -51,7 +52,13 @@ export function InfoPage({ ctx, titleKey, leadKey }: { ctx: PageContext; titleKe
   );
 }
 
-export function MyMenuPage({ ctx }: { ctx: PageContext }) {
+/** What My menu shows about the user's expert side: their profile's leave, or an open application. */
+export type ExpertStatus =
+  | { kind: 'expert'; isOnLeave: boolean; leaveUntil: string | null }
+  | { kind: 'application'; status: 'submitted' | 'needs_info' }
+  | undefined;
+
+export function MyMenuPage({ ctx, expertStatus }: { ctx: PageContext; expertStatus: ExpertStatus }) {
   const { t } = ctx;
   const actor = ctx.actor;
   if (!actor) return null;
@@ -63,7 +70,31 @@ export function MyMenuPage({ ctx }: { ctx: PageContext }) {
       {isExpert && (
         <section class="card">
           <h2>{t('myMenu.expertTitle')}</h2>
+          {expertStatus?.kind === 'expert' && expertStatus.isOnLeave && (
+            <p>
+              <span class="badge-leave">
+                {expertStatus.leaveUntil ? t('experts.onLeaveUntil', { date: formatDate(ctx.locale, expertStatus.leaveUntil) }) : t('experts.onLeave')}
+              </span>
+            </p>
+          )}
           <p>{t('myMenu.expertEmpty')}</p>
+          <ul>
+            <li>
+              <a href={`/experts/${actor.id}`}>{t('myMenu.expertProfileLink')}</a>
+            </li>
+            <li>
+              <a href={`/experts/${actor.id}/edit`}>{t('myMenu.expertEditLink')}</a>
+            </li>
+          </ul>
+        </section>
+      )}
+      {expertStatus?.kind === 'application' && (
+        <section class="card">
+          <h2>{t('nav.becomeExpert')}</h2>
+          <p>{expertStatus.status === 'needs_info' ? t('myMenu.applicationNeedsInfo') : t('myMenu.applicationPending')}</p>
+          <p>
+            <a href="/become-expert">{t('myMenu.applicationLink')}</a>
+          </p>
         </section>
       )}
       <section class="card">
@@ -90,8 +121,16 @@ export function MyMenuPage({ ctx }: { ctx: PageContext }) {
           <h2>{t('myMenu.staffTitle')}</h2>
           <ul>
             <li>
+              <a href="/admin/expert-applications">{t('review.queueTitle')}</a>
+            </li>
+            <li>
               <a href="/admin/users">{t('admin.usersTitle')}</a>
             </li>
+            {actor.roles.includes('admin') && (
+              <li>
+                <a href="/admin/fields">{t('fieldAdmin.title')}</a>
+              </li>
+            )}
             {(ctx.isDevelopment || actor.roles.includes('admin')) && (
               <li>
                 <a href="/sent-emails">{t('sentEmails.title')}</a>
