@@ -29,10 +29,9 @@ export function isCalendarDate(value: string): boolean {
 export function startOfTallinnDay(value: string): Date {
   const [year, month, day] = value.split('-').map(Number) as [number, number, number];
   const utcMidnight = Date.UTC(year, month - 1, day);
-  // The offset at the guess, then at the answer: right on both sides of a DST change.
-  let instant = utcMidnight - tallinnOffsetMinutes(new Date(utcMidnight)) * 60_000;
-  instant = utcMidnight - tallinnOffsetMinutes(new Date(instant)) * 60_000;
-  return new Date(instant);
+  // Tallinn changes its clocks at 01:00 UTC, so UTC midnight of the day always has the same
+  // offset as the Tallinn midnight that began it (21:00 or 22:00 UTC the evening before).
+  return new Date(utcMidnight - tallinnOffsetMinutes(new Date(utcMidnight)) * 60_000);
 }
 
 /** The Tallinn calendar day (`YYYY-MM-DD`) an instant falls on. */

@@ -56,10 +56,13 @@ export function nextApplicationStatus(status: ApplicationStatus, event: Applicat
   return next;
 }
 
-/** Who may do an event: reviewers (moderators, admins) decide; the applicant resubmits or withdraws. */
+/**
+ * Who may do an event: reviewers (moderators, admins) decide, but never on their own application;
+ * the applicant resubmits or withdraws.
+ */
 export function assertMayActOnApplication(actor: Actor, application: { userId: number }, event: ApplicationEvent): void {
   const isApplicantEvent = event === 'resubmit' || event === 'withdraw';
-  const isAllowed = isApplicantEvent ? actor.id === application.userId : isStaff(actor);
+  const isAllowed = isApplicantEvent ? actor.id === application.userId : isStaff(actor) && actor.id !== application.userId;
   if (!isAllowed) throw new DomainError(isApplicantEvent ? 'NOT_FOUND' : 'FORBIDDEN', { entity: 'application' });
 }
 

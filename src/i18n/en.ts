@@ -426,6 +426,7 @@ export const en: typeof et = {
     reviewNote: 'The moderator’s note',
     reviewedBy: 'Last decided by {{name}}, {{date}}',
     decisionTitle: 'Decision',
+    ownApplication: 'This is your own application: another moderator or admin reviews it.',
     approveHint: 'On approval the applicant becomes an expert and their profile is published.',
     approve: 'Approve application',
     noteLabel: 'Reason or question for the applicant',

@@ -427,6 +427,7 @@ export const et = {
     reviewNote: 'Moderaatori märkus',
     reviewedBy: 'Viimati otsustas {{name}}, {{date}}',
     decisionTitle: 'Otsus',
+    ownApplication: 'See on teie enda taotlus: selle vaatab üle teine moderaator või administraator.',
     approveHint: 'Kinnitamisel saab taotleja eksperdi rolli ja tema profiil avaldatakse.',
     approve: 'Kinnita taotlus',
     noteLabel: 'Põhjendus või küsimus taotlejale',

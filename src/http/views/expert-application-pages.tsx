@@ -277,6 +277,7 @@ export function ApplicationReviewPage({
   const title = (isPerson ? application.full_name : application.organisation_name) ?? applicant.name;
   const fieldNames = fields.filter((f) => application.fieldIds.includes(f.id)).map((f) => f.name);
   const isDecidable = application.status === 'submitted' || application.status === 'needs_info';
+  const isOwn = ctx.actor?.id === application.user_id;
   return (
     <Layout ctx={ctx} title={title}>
       <AdminNav ctx={ctx} current="/admin/expert-applications" />
@@ -345,7 +346,8 @@ export function ApplicationReviewPage({
       {application.reviewed_at && (
         <p class="muted">{t('review.reviewedBy', { name: reviewerName ?? '—', date: formatDateTime(ctx.locale, application.reviewed_at) })}</p>
       )}
-      {isDecidable && (
+      {isDecidable && isOwn && <p class="notice">{t('review.ownApplication')}</p>}
+      {isDecidable && !isOwn && (
         <section class="card" aria-labelledby="decision-title">
           <h2 id="decision-title">{t('review.decisionTitle')}</h2>
           <ErrorSummary ctx={ctx} errors={errors} general={general} />
