@@ -86,13 +86,14 @@ async function recordPhoto(trx: Executor, photo: KeptFile | undefined, actor: Ac
   return id;
 }
 
-/** Tells every moderator and admin that an application waits for review. */
-async function notifyReviewers(trx: Executor, deps: Deps, applicationId: number, applicantName: string): Promise<void> {
+/** Tells every moderator and admin (but the applicant, who may not review it) that an application waits for review. */
+async function notifyReviewers(trx: Executor, deps: Deps, applicationId: number, applicant: { id: number; name: string }): Promise<void> {
   for (const reviewerId of await listUserIdsWithRoles(trx, ['moderator', 'admin'])) {
+    if (reviewerId === applicant.id) continue;
     await notify(trx, deps, {
       recipientId: reviewerId,
       kind: 'expertApplicationSubmitted',
-      params: { name: applicantName },
+      params: { name: applicant.name },
       link: `/admin/expert-applications/${applicationId}`,
     });
   }
@@ -130,7 +131,7 @@ export async function submitApplication(deps: Deps, actor: Actor, input: Applica
           input.fieldIds,
         );
         await notify(trx, deps, { recipientId: actor.id, kind: 'expertApplicationReceived', link: '/become-expert' });
-        await notifyReviewers(trx, deps, id, displayNameOf(input));
+        await notifyReviewers(trx, deps, id, { id: actor.id, name: displayNameOf(input) });
         return id;
       });
     } catch (error) {
@@ -155,7 +156,7 @@ export async function resubmitApplication(deps: Deps, actor: Actor, applicationI
       await updateApplication(trx, applicationId, { status, ...applicationColumns(input), photo_file_id: photoFileId, submitted_at: iso(now), updated_at: iso(now) });
       await replaceApplicationFields(trx, applicationId, input.fieldIds);
       await notify(trx, deps, { recipientId: actor.id, kind: 'expertApplicationReceived', link: '/become-expert' });
-      await notifyReviewers(trx, deps, applicationId, displayNameOf(input));
+      await notifyReviewers(trx, deps, applicationId, { id: actor.id, name: displayNameOf(input) });
     }),
   );
 }
