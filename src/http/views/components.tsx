@@ -41,11 +41,13 @@ type FieldProps = {
   values?: FormValues;
   errors?: FieldErrors;
   isRequired?: boolean;
+  /** Shows "(optional)" by the label of a field that is not required (default). A field required only in some cases says so in its hint instead. */
+  isOptionalMarked?: boolean;
   maxLength?: number;
 };
 
 /** A labelled input with its hint and error, wired for screen readers. */
-export function Field({ ctx, name, label, hint, type = 'text', autocomplete, values, errors, isRequired = true, maxLength }: FieldProps) {
+export function Field({ ctx, name, label, hint, type = 'text', autocomplete, values, errors, isRequired = true, isOptionalMarked = true, maxLength }: FieldProps) {
   const error = errors?.[name];
   const hintId = hint ? `${name}-hint` : undefined;
   const errorId = error ? `${name}-error` : undefined;
@@ -56,7 +58,7 @@ export function Field({ ctx, name, label, hint, type = 'text', autocomplete, val
     <div class={error ? 'field field-error' : 'field'}>
       <label for={name}>
         {ctx.t(label)}
-        {!isRequired && <span class="muted"> {ctx.t('common.optional')}</span>}
+        {!isRequired && isOptionalMarked && <span class="muted"> {ctx.t('common.optional')}</span>}
       </label>
       {hint && (
         <p class="hint" id={hintId}>

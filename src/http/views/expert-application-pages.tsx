@@ -68,15 +68,15 @@ function ApplicationForm({
         <fieldset class="form-section">
           <legend>{t('application.personLegend')}</legend>
           <p class="hint">{t('application.personHint')}</p>
-          <Field ctx={ctx} name="fullName" label="application.fullName" autocomplete="name" values={values} errors={errors} isRequired={false} maxLength={200} />
-          <Field ctx={ctx} name="personalIdCode" label="application.personalIdCode" hint="application.personalIdCodeHint" values={values} errors={errors} isRequired={false} maxLength={20} />
+          <Field ctx={ctx} name="fullName" label="application.fullName" autocomplete="name" values={values} errors={errors} isRequired={false} isOptionalMarked={false} maxLength={200} />
+          <Field ctx={ctx} name="personalIdCode" label="application.personalIdCode" hint="application.personalIdCodeHint" values={values} errors={errors} isRequired={false} isOptionalMarked={false} maxLength={20} />
         </fieldset>
         <fieldset class="form-section">
           <legend>{t('application.organisationLegend')}</legend>
           <p class="hint">{t('application.organisationHint')}</p>
-          <Field ctx={ctx} name="organisationName" label="application.organisationName" autocomplete="organization" values={values} errors={errors} isRequired={false} maxLength={200} />
-          <Field ctx={ctx} name="registryCode" label="application.registryCode" hint="application.registryCodeHint" values={values} errors={errors} isRequired={false} maxLength={20} />
-          <Field ctx={ctx} name="contactPerson" label="application.contactPerson" hint="application.contactPersonHint" values={values} errors={errors} isRequired={false} maxLength={200} />
+          <Field ctx={ctx} name="organisationName" label="application.organisationName" autocomplete="organization" values={values} errors={errors} isRequired={false} isOptionalMarked={false} maxLength={200} />
+          <Field ctx={ctx} name="registryCode" label="application.registryCode" hint="application.registryCodeHint" values={values} errors={errors} isRequired={false} isOptionalMarked={false} maxLength={20} />
+          <Field ctx={ctx} name="contactPerson" label="application.contactPerson" hint="application.contactPersonHint" values={values} errors={errors} isRequired={false} isOptionalMarked={false} maxLength={200} />
         </fieldset>
         <ChoiceGroup ctx={ctx} type="checkbox" name="fieldIds" legend="experts.fieldsLegend" hint="experts.fieldsHint" choices={fieldChoices(fields)} chosen={picked.fieldIds} errors={errors} />
         <TextArea ctx={ctx} name="qualifications" label="experts.qualificationsLabel" hint="experts.qualificationsHint" values={values} errors={errors} maxLength={3000} />
