@@ -1,4 +1,5 @@
 import { iso } from '../adapters/clock.js';
+import { isUniqueViolation } from '../db/errors.js';
 import {
   countExpertsPerField,
   countFieldUses,
@@ -11,6 +12,7 @@ import {
   nextFieldPosition,
   updateField,
 } from '../db/repositories/field-repository.js';
+import type { Executor } from '../db/repositories/user-repository.js';
 import type { FieldRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { hasRole, type Actor, type Locale } from '../domain/roles.js';
@@ -53,17 +55,32 @@ export async function getFieldForAdmin(deps: Deps, actor: Actor, id: number): Pr
 }
 
 /** A name another field already has: refused with the field it clashes on. */
-async function assertNamesFree(db: Deps['db'], input: FieldInput, exceptId?: number): Promise<void> {
+async function assertNamesFree(db: Executor, input: FieldInput, exceptId?: number): Promise<void> {
   // The field being edited is left out: matching its own unchanged name must not hide another field's clash.
   const clash = await findFieldByName(db, { et: input.nameEt, en: input.nameEn }, exceptId);
   if (!clash) return;
   throw new DomainError('VALIDATION', { fields: { [clash.name_et === input.nameEt ? 'nameEt' : 'nameEn']: 'fieldNameTaken' } });
 }
 
+/**
+ * Runs a write that sets a field's names. Two admins saving the same new name at once pass the
+ * check together; the unique index refuses the second, which gets the same message as if the
+ * check had seen the first.
+ */
+async function withUniqueNames<T>(deps: Deps, input: FieldInput, exceptId: number | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await assertNamesFree(deps.db, input, exceptId);
+    throw error;
+  }
+}
+
 /** An admin adds a field; it goes to the end of the list. */
 export async function createField(deps: Deps, actor: Actor, input: FieldInput): Promise<number> {
   assertAdmin(actor);
-  return deps.db.transaction().execute(async (trx) => {
+  return withUniqueNames(deps, input, undefined, () => deps.db.transaction().execute(async (trx) => {
     await assertNamesFree(trx, input);
     const now = iso(deps.clock.now());
     return insertField(trx, {
@@ -76,13 +93,13 @@ export async function createField(deps: Deps, actor: Actor, input: FieldInput): 
       created_at: now,
       updated_at: now,
     });
-  });
+  }));
 }
 
 /** An admin renames, describes, activates or deactivates a field. Experts keep a deactivated field; it is just not offered. */
 export async function editField(deps: Deps, actor: Actor, id: number, input: FieldInput): Promise<void> {
   assertAdmin(actor);
-  await deps.db.transaction().execute(async (trx) => {
+  await withUniqueNames(deps, input, id, () => deps.db.transaction().execute(async (trx) => {
     const field = await lockField(trx, id, deps.engine === 'postgres');
     if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
     await assertNamesFree(trx, input, id);
@@ -94,7 +111,7 @@ export async function editField(deps: Deps, actor: Actor, id: number, input: Fie
       is_active: input.isActive ? 1 : 0,
       updated_at: iso(deps.clock.now()),
     });
-  });
+  }));
 }
 
 /** Swaps a field with its neighbour in the display order. */
