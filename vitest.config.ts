@@ -17,7 +17,8 @@ export default defineConfig({
           name: 'postgres',
           include: ['test/integration/**/*.test.{ts,tsx}'],
           env: { TEST_DB: 'postgres' },
-          // Each test migrates a schema of its own; on a busy 2-core machine that can take seconds.
+          // Each file migrates a schema once and empties it between tests (test/support/test-db.ts).
+          setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },

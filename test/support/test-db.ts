@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { randomToken } from '../../src/adapters/tokens.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { sql } from 'kysely';
+import { openDatabase, type DatabaseHandle, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 /** The PostgreSQL server the postgres project uses (CI and this machine: trust auth on loopback). */
@@ -32,9 +33,120 @@ async function withSchemaLock<T>(work: (admin: pg.Client) => Promise<T>): Promis
 /** The PostgreSQL schema behind each test database, for opening more handles to it. */
 const schemaOf = new WeakMap<DatabaseHandle, string>();
 
+// Migrating a schema is the slow part of a PostgreSQL test (dozens of DDL statements under the
+// lock above). A test file therefore migrates a schema once and reuses it: when a test's
+// database is destroyed its schema goes back to this file's pool, and the next test gets it
+// emptied (TRUNCATE … RESTART IDENTITY: no rows, sequences from 1), which is what a freshly
+// migrated schema holds. The setup file drops the pool's schemas after the file.
+const freeSchemas: string[] = [];
+const pooledSchemas: string[] = [];
+const schemaShapes = new Map<string, SchemaShape>();
+
+type SchemaShape = {
+  /** One query naming every table that holds rows or whose identity sequence has moved. */
+  usedTablesQuery: string;
+  /** Tables ordered so that each comes before the tables it references (delete in this order). */
+  deleteOrder: string[];
+  /** Tables with an identity `id` column. */
+  identityTables: Set<string>;
+};
+
+async function shapeOf(db: Db, schema: string): Promise<SchemaShape> {
+  const tables = (
+    await sql<{ name: string }>`
+      select table_name as name from information_schema.tables
+       where table_schema = ${schema} and table_type = 'BASE TABLE' and table_name not like ${'kysely\\_%'}`.execute(db)
+  ).rows.map((r) => r.name);
+  const references = (
+    await sql<{ child: string; parent: string }>`
+      select child.relname as child, parent.relname as parent
+        from pg_constraint c
+        join pg_class child on child.oid = c.conrelid
+        join pg_class parent on parent.oid = c.confrelid
+        join pg_namespace n on n.oid = c.connamespace
+       where c.contype = 'f' and n.nspname = ${schema} and child.relname <> parent.relname`.execute(db)
+  ).rows;
+  const identityTables = new Set(
+    (
+      await sql<{ name: string }>`
+        select table_name as name from information_schema.columns
+         where table_schema = ${schema} and column_name = 'id' and is_identity = 'YES'`.execute(db)
+    ).rows.map((r) => r.name),
+  );
+  // Children first: a table is placed once every table referencing it has been placed.
+  const deleteOrder: string[] = [];
+  const remaining = new Set(tables);
+  while (remaining.size > 0) {
+    const ready = [...remaining].filter((table) => !references.some((r) => r.parent === table && remaining.has(r.child)));
+    if (ready.length === 0) throw new Error(`cyclic foreign keys among ${[...remaining].join(', ')}`);
+    for (const table of ready) {
+      deleteOrder.push(table);
+      remaining.delete(table);
+    }
+  }
+  const withRows = tables.map((table) => `select '${table}' as name where exists (select 1 from ${schema}."${table}")`);
+  const movedSequences = `select regexp_replace(sequencename, '_id_seq$', '') from pg_sequences where schemaname = '${schema}' and last_value is not null`;
+  return { usedTablesQuery: [...withRows, movedSequences].join(' union '), deleteOrder, identityTables };
+}
+
 /**
- * A freshly migrated database for one test: SQLite in memory, or a PostgreSQL schema of its
- * own (dropped again by `destroy`). Tests never share data.
+ * Empties a schema as a fresh migration leaves it: no rows, identity sequences from 1. Only the
+ * tables a test used are touched, with DELETE (TRUNCATE costs milliseconds per table, and
+ * CASCADE would drag in every table that references users).
+ */
+async function emptySchema(db: Db, schema: string): Promise<void> {
+  let shape = schemaShapes.get(schema);
+  if (!shape) {
+    shape = await shapeOf(db, schema);
+    schemaShapes.set(schema, shape);
+  }
+  const used = new Set((await sql.raw<{ name: string }>(shape.usedTablesQuery).execute(db)).rows.map((r) => r.name));
+  if (used.size === 0) return;
+  const statements = shape.deleteOrder
+    .filter((table) => used.has(table))
+    .map((table) =>
+      shape.identityTables.has(table)
+        ? `delete from ${schema}."${table}"; select setval(pg_get_serial_sequence('${schema}."${table}"', 'id'), 1, false);`
+        : `delete from ${schema}."${table}";`,
+    );
+  await sql.raw(statements.join('\n')).execute(db);
+}
+
+/** Opens a handle on a schema of this file's pool, emptied, or on a newly migrated one. */
+async function openPooledSchema(): Promise<{ handle: DatabaseHandle; schema: string }> {
+  const reused = freeSchemas.pop();
+  const schema = reused ?? `t_${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+  const handle = openDatabase(testPostgresUrl, { schema, poolSize: 4 });
+  try {
+    if (reused) {
+      await emptySchema(handle.db, schema);
+    } else {
+      await withSchemaLock(async (admin) => {
+        await admin.query(`create schema ${schema}`);
+        await migrateToLatest(handle.db, { schema });
+      });
+      pooledSchemas.push(schema);
+    }
+  } catch (error) {
+    await handle.destroy();
+    if (!reused) await withSchemaLock((admin) => admin.query(`drop schema if exists ${schema} cascade`));
+    throw error;
+  }
+  return { handle, schema };
+}
+
+/** Drops every schema this test file migrated (the postgres project's setup file calls it after each file). */
+export async function dropPooledSchemas(): Promise<void> {
+  const schemas = pooledSchemas.splice(0);
+  freeSchemas.splice(0);
+  if (schemas.length === 0) return;
+  await withSchemaLock((admin) => admin.query(`drop schema if exists ${schemas.join(', ')} cascade`));
+}
+
+/**
+ * A database for one test holding what a freshly migrated one holds: SQLite in memory, or a
+ * PostgreSQL schema no other test is using (migrated once per file, emptied between tests).
+ * Tests never share data.
  */
 export async function createTestDatabase(engine = testEngine()): Promise<DatabaseHandle> {
   if (engine === 'sqlite') {
@@ -42,24 +154,12 @@ export async function createTestDatabase(engine = testEngine()): Promise<Databas
     await migrateToLatest(handle.db);
     return handle;
   }
-  const schema = `t_${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
-  const handle = openDatabase(testPostgresUrl, { schema, poolSize: 4 });
-  const dropSchema = () => withSchemaLock((admin) => admin.query(`drop schema if exists ${schema} cascade`));
-  try {
-    await withSchemaLock(async (admin) => {
-      await admin.query(`create schema ${schema}`);
-      await migrateToLatest(handle.db, { schema });
-    });
-  } catch (error) {
-    await handle.destroy();
-    await dropSchema();
-    throw error;
-  }
+  const { handle, schema } = await openPooledSchema();
   const database: DatabaseHandle = {
     ...handle,
     async destroy() {
       await handle.destroy();
-      await dropSchema();
+      freeSchemas.push(schema);
     },
   };
   schemaOf.set(database, schema);
