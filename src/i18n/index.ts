@@ -40,13 +40,30 @@ function getInstance(): i18n {
 }
 
 const translators = new Map<Locale, Translate>();
+const maxCachedTexts = 20_000;
+const maxCachedParamLength = 200;
 
 /** The translate function for a locale (cached). */
 export function translator(locale: Locale): Translate {
   let t = translators.get(locale);
   if (!t) {
     const fixed = getInstance().getFixedT(locale);
-    t = (key, params) => fixed(key, params ?? {});
+    // A lookup through i18next costs 10–30 µs and a page makes a few hundred, so results are
+    // kept: texts without parameters for good, texts with short parameters by their parameters
+    // (at most 20 000 entries, the cache starts over when full; long ones, such as a message
+    // someone wrote, are not kept).
+    const cache = new Map<string, string>();
+    t = (key, params) => {
+      if (params && Object.values(params).some((v) => typeof v === 'string' && v.length > maxCachedParamLength)) return fixed(key, params);
+      const cacheKey = params ? `${key}\u0000${JSON.stringify(params)}` : key;
+      let text = cache.get(cacheKey);
+      if (text === undefined) {
+        text = fixed(key, params ?? {});
+        if (cache.size >= maxCachedTexts) cache.clear();
+        cache.set(cacheKey, text);
+      }
+      return text;
+    };
     translators.set(locale, t);
   }
   return t;

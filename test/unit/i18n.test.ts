@@ -104,6 +104,21 @@ describe('the translator', () => {
     expect(translator('et')('myMenu.greeting', { name: 'Õie & <Mäger>' })).toBe('Tere, Õie & <Mäger>!');
   });
 
+  it('gives each set of parameters its own text, however often it is asked (results are cached)', () => {
+    const t = translator('et');
+    for (let round = 0; round < 3; round += 1) {
+      expect(t('experts.resultCount', { count: 1 })).toBe('Leitud 1 ekspert');
+      expect(t('experts.resultCount', { count: 2 })).toBe('Leitud 2 eksperti');
+      expect(t('experts.languagesLine', { languages: 'eesti' })).toBe('Keeled: eesti');
+      expect(t('experts.languagesLine', { languages: 'vene' })).toBe('Keeled: vene');
+      expect(t('experts.noRatings')).toBe('Hinnanguid veel pole');
+      expect(translator('en')('experts.noRatings')).toBe('No ratings yet');
+    }
+    const long = 'x'.repeat(5_000);
+    expect(t('experts.languagesLine', { languages: long })).toBe(`Keeled: ${long}`);
+    expect(t('experts.languagesLine', { languages: `${long}y` })).toBe(`Keeled: ${long}y`);
+  });
+
   it('knows exactly the supported locales', () => {
     expect(isLocale('et')).toBe(true);
     expect(isLocale('en')).toBe(true);

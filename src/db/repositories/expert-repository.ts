@@ -1,5 +1,5 @@
-import { sql, type Insertable, type Updateable } from 'kysely';
-import type { ExpertProfileRow, ExpertProfilesTable } from '../schema.js';
+import { sql, type Insertable, type SelectQueryBuilder, type Updateable } from 'kysely';
+import type { Database, ExpertProfileRow, ExpertProfilesTable, UsersTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
 // ---- organisations ----
@@ -133,11 +133,31 @@ function containsPattern(word: string): string {
  * query walks it and stops after `limit` rows; the total is a separate count.
  */
 export async function listDirectory(db: Executor, query: DirectoryQuery): Promise<{ rows: DirectoryRow[]; total: number }> {
-  let base = db
-    .selectFrom('expert_profiles as p')
-    .innerJoin('users as u', 'u.id', 'p.user_id')
-    .where('p.is_active', '=', 1)
-    .where('u.blocked_at', 'is', null);
+  // The filters other than the field, applied to both queries below.
+  const filtered = <Q extends SelectQueryBuilder<Database & { p: ExpertProfilesTable; u: UsersTable }, 'p' | 'u', object>>(q: Q): Q => {
+    let result = q.where('p.is_active', '=', 1).where('u.blocked_at', 'is', null);
+    for (const word of query.words) {
+      result = result.where(sql<boolean>`p.search_text like ${containsPattern(word)} escape '\\'`);
+    }
+    if (query.language) {
+      const language = query.language;
+      result = result.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('expert_languages as l')
+            .select(sql`1`.as('one'))
+            .whereRef('l.expert_id', '=', 'p.user_id')
+            .where('l.language', '=', language),
+        ),
+      );
+    }
+    if (query.priceLevel !== undefined) result = result.where('p.price_level', '=', query.priceLevel);
+    if (query.minRating !== undefined) result = result.where('p.rating_count', '>', 0).where('p.rating_score', '>=', query.minRating * 100);
+    return result as Q;
+  };
+
+  // The page walks a sort index and probes the field per row: it stops after `limit` matches.
+  let base = filtered(db.selectFrom('expert_profiles as p').innerJoin('users as u', 'u.id', 'p.user_id'));
   if (query.fieldId !== undefined) {
     const fieldId = query.fieldId;
     base = base.where((eb) =>
@@ -150,23 +170,17 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
       ),
     );
   }
-  for (const word of query.words) {
-    base = base.where(sql<boolean>`p.search_text like ${containsPattern(word)} escape '\\'`);
-  }
-  if (query.language) {
-    const language = query.language;
-    base = base.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('expert_languages as l')
-          .select(sql`1`.as('one'))
-          .whereRef('l.expert_id', '=', 'p.user_id')
-          .where('l.language', '=', language),
-      ),
-    );
-  }
-  if (query.priceLevel !== undefined) base = base.where('p.price_level', '=', query.priceLevel);
-  if (query.minRating !== undefined) base = base.where('p.rating_count', '>', 0).where('p.rating_score', '>=', query.minRating * 100);
+  // The count starts from the field's index entries instead: it reads that field's experts only.
+  const counted =
+    query.fieldId === undefined
+      ? base
+      : filtered(
+          db
+            .selectFrom('expert_fields as ef')
+            .innerJoin('expert_profiles as p', 'p.user_id', 'ef.expert_id')
+            .innerJoin('users as u', 'u.id', 'p.user_id')
+            .where('ef.field_id', '=', query.fieldId),
+        );
 
   // The ORDER BY matches one of the three indexes column for column.
   let page = base
@@ -190,7 +204,7 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
   else page = page.orderBy('p.approved_at', 'desc');
   const [rows, count] = await Promise.all([
     page.orderBy('p.user_id', 'desc').limit(query.limit).offset(query.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    counted.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return {
     total: Number(count.n),
