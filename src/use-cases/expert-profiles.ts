@@ -143,7 +143,6 @@ export async function searchDirectory(deps: Deps, filters: DirectoryFilters, loc
     sort: filters.sort,
     limit: directoryPageSize,
     offset: (filters.page - 1) * directoryPageSize,
-    now: iso(now),
   });
   const ids = rows.map((r) => r.id);
   const [fieldIds, languages] = await Promise.all([listFieldIdsOf(deps.db, ids), listLanguagesOf(deps.db, ids)]);

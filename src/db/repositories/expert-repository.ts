@@ -105,7 +105,6 @@ export type DirectoryQuery = {
   sort: DirectorySort;
   limit: number;
   offset: number;
-  now: string;
 };
 
 export type DirectoryRow = {
