@@ -14,7 +14,13 @@ const positiveInt = z.coerce.number().int().positive();
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // A string of digits: z.coerce would read an empty PORT= as 0 (a random port).
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'a port number, 0–65535')
+    .transform(Number)
+    .pipe(z.number().max(65535))
+    .default(3000),
   /** The address people use to reach the portal; links in e-mails point here. */
   PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:./data/konsult.sqlite'),

@@ -5,9 +5,9 @@ import { normaliseEmail } from '../domain/email-address.js';
 import { DomainError } from '../domain/errors.js';
 import { checkNewPassword } from '../domain/password-policy.js';
 import type { Locale } from '../domain/roles.js';
-import { issueAccountToken } from './account-tokens.js';
 import { queueAccountEmail } from './account-emails.js';
 import type { Deps } from './deps.js';
+import { sendVerificationLink } from './verify-email.js';
 import { emailRequestRules, takeAttempt } from './rate-limits.js';
 
 export type RegisterInput = {
@@ -38,12 +38,7 @@ export async function registerUser(deps: Deps, input: RegisterInput): Promise<vo
       const existing = await findUserByEmail(trx, email);
       if (existing) {
         if (existing.email_verified_at === null) {
-          const token = await issueAccountToken(trx, deps, existing.id, 'verify_email');
-          await queueAccountEmail(trx, deps, existing, {
-            subjectKey: 'email.verifySubject',
-            bodyKey: 'email.verifyBody',
-            action: { labelKey: 'email.verifyAction', path: `/verify-email?token=${token}` },
-          });
+          await sendVerificationLink(trx, deps, existing);
         } else {
           await queueAccountEmail(trx, deps, existing, {
             subjectKey: 'email.alreadyRegisteredSubject',
@@ -64,12 +59,7 @@ export async function registerUser(deps: Deps, input: RegisterInput): Promise<vo
         updated_at: now,
         blocked_at: null,
       });
-      const token = await issueAccountToken(trx, deps, user.id, 'verify_email');
-      await queueAccountEmail(trx, deps, user, {
-        subjectKey: 'email.verifySubject',
-        bodyKey: 'email.verifyBody',
-        action: { labelKey: 'email.verifyAction', path: `/verify-email?token=${token}` },
-      });
+      await sendVerificationLink(trx, deps, user);
     });
   } catch (error) {
     // Two registrations of one address at the same moment: the unique index lets one win;

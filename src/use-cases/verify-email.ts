@@ -1,6 +1,7 @@
 import { iso } from '../adapters/clock.js';
-import { findUserByEmail, getUserById, updateUser } from '../db/repositories/user-repository.js';
+import { findUserByEmail, getUserById, updateUser, type Executor } from '../db/repositories/user-repository.js';
 import { normaliseEmail } from '../domain/email-address.js';
+import type { Locale } from '../domain/roles.js';
 import { issueAccountToken, redeemAccountToken } from './account-tokens.js';
 import { queueAccountEmail } from './account-emails.js';
 import type { Deps } from './deps.js';
@@ -25,11 +26,20 @@ export async function resendVerification(deps: Deps, input: { email: string; ip:
   await deps.db.transaction().execute(async (trx) => {
     const user = await findUserByEmail(trx, email);
     if (!user || user.email_verified_at !== null || user.blocked_at !== null) return;
-    const token = await issueAccountToken(trx, deps, user.id, 'verify_email');
-    await queueAccountEmail(trx, deps, user, {
-      subjectKey: 'email.verifySubject',
-      bodyKey: 'email.verifyBody',
-      action: { labelKey: 'email.verifyAction', path: `/verify-email?token=${token}` },
-    });
+    await sendVerificationLink(trx, deps, user);
+  });
+}
+
+/** Issues a new verification token for the account and queues the e-mail with its link (in the caller's transaction). */
+export async function sendVerificationLink(
+  trx: Executor,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'supportEmail'>,
+  user: { id: number; email: string; name: string; locale: Locale },
+): Promise<void> {
+  const token = await issueAccountToken(trx, deps, user.id, 'verify_email');
+  await queueAccountEmail(trx, deps, user, {
+    subjectKey: 'email.verifySubject',
+    bodyKey: 'email.verifyBody',
+    action: { labelKey: 'email.verifyAction', path: `/verify-email?token=${token}` },
   });
 }

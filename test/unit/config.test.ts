@@ -93,6 +93,7 @@ describe('configuration mistakes fail fast with a readable message', () => {
     ['a port above 65535', { PORT: '70000' }, 'PORT'],
     ['a negative port', { PORT: '-1' }, 'PORT'],
     ['a fractional port', { PORT: '80.5' }, 'PORT'],
+    ['an empty port (not read as 0, a random port)', { PORT: '' }, 'PORT'],
     ['an empty host', { HOST: '' }, 'HOST'],
     ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV'],
     ['a PUBLIC_URL that is not a URL', { PUBLIC_URL: 'konsult.ee' }, 'PUBLIC_URL'],
