@@ -90,6 +90,11 @@ export function ratingScoreOf(count: number, sum: number): number {
   return count > 0 ? Math.round((sum * 100) / count) : 0;
 }
 
+/** The average of the ratings to one decimal, as shown; null while unrated. */
+export function ratingAverage(count: number, sum: number): number | null {
+  return count > 0 ? Math.round((sum / count) * 10) / 10 : null;
+}
+
 export function ratingSummary(count: number, sum: number, distributionJson: string): RatingSummary {
   let distribution: [number, number, number, number, number] = [0, 0, 0, 0, 0];
   try {
@@ -100,7 +105,7 @@ export function ratingSummary(count: number, sum: number, distributionJson: stri
   } catch {
     // a damaged value shows as no distribution rather than breaking the profile
   }
-  return { average: count > 0 ? Math.round((sum / count) * 10) / 10 : null, count, distribution };
+  return { average: ratingAverage(count, sum), count, distribution };
 }
 
 /** The words a person searches by, lowercased, so search needs no SQL function (both engines alike). */
@@ -132,6 +137,27 @@ export type ApplicationInput = {
   note: string | null;
 };
 
+/** What an expert says about their work, in an application and when editing the profile later. */
+export type ProfileDescription = Pick<ApplicationInput, 'qualifications' | 'bio' | 'languages' | 'fieldIds' | 'priceLevel'>;
+
+/**
+ * Every problem of a profile description, by form field: both texts given, 1–10 fields out of
+ * those that may be chosen, at least one known language, a known price level.
+ */
+export function profileProblems(input: ProfileDescription, choosableFieldIds: ReadonlySet<number>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (!input.qualifications) problems['qualifications'] = 'required';
+  if (!input.bio) problems['bio'] = 'required';
+  if (input.fieldIds.length === 0) problems['fieldIds'] = 'chooseField';
+  else if (input.fieldIds.length > profileLimits.maxFields) problems['fieldIds'] = 'tooManyFields';
+  else if (input.fieldIds.some((id) => !choosableFieldIds.has(id))) problems['fieldIds'] = 'choiceInvalid';
+  if (input.languages.length === 0) problems['languages'] = 'chooseLanguage';
+  else if (input.languages.some((l) => !(consultationLanguages as readonly string[]).includes(l))) problems['languages'] = 'choiceInvalid';
+  if (input.priceLevel === null) problems['priceLevel'] = 'choosePriceLevel';
+  else if (!(priceLevels as readonly number[]).includes(input.priceLevel)) problems['priceLevel'] = 'choiceInvalid';
+  return problems;
+}
+
 /**
  * Every problem of an application, by form field (problem codes are catalog keys under
  * `errors.field`). A person gives their name and a valid ID code, and may name the organisation
@@ -153,15 +179,7 @@ export function applicationProblems(input: ApplicationInput, activeFieldIds: Rea
     if (!input.registryCode) problems['registryCode'] = 'required';
   }
   if (input.registryCode && !problems['registryCode'] && !isValidRegistryCode(input.registryCode)) problems['registryCode'] = 'registryCodeInvalid';
-  if (!input.qualifications) problems['qualifications'] = 'required';
-  if (!input.bio) problems['bio'] = 'required';
-  if (input.fieldIds.length === 0) problems['fieldIds'] = 'chooseField';
-  else if (input.fieldIds.length > profileLimits.maxFields) problems['fieldIds'] = 'tooManyFields';
-  else if (input.fieldIds.some((id) => !activeFieldIds.has(id))) problems['fieldIds'] = 'choiceInvalid';
-  if (input.languages.length === 0) problems['languages'] = 'chooseLanguage';
-  else if (input.languages.some((l) => !(consultationLanguages as readonly string[]).includes(l))) problems['languages'] = 'choiceInvalid';
-  if (input.priceLevel === null) problems['priceLevel'] = 'choosePriceLevel';
-  else if (!(priceLevels as readonly number[]).includes(input.priceLevel)) problems['priceLevel'] = 'choiceInvalid';
+  Object.assign(problems, profileProblems(input, activeFieldIds));
   return problems;
 }
 

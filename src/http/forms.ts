@@ -63,6 +63,17 @@ export function stringList(max: number) {
   );
 }
 
+/** The largest id a route accepts (the engines' 32-bit integer keys). */
+export const maxId = 2 ** 31 - 1;
+
+/** A route's `:id` parameter. */
+export const idParam = z.object({ id: z.coerce.number().int().positive().max(maxId) });
+
+/** A checkbox or radio value as a number; anything else becomes NaN, which no id or level matches. */
+export function numberOrNaN(value: string): number {
+  return /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+}
+
 export const emailField = z
   .string({ error: 'errors.field.required' })
   .transform((v) => normaliseEmail(v))

@@ -37,7 +37,7 @@ import {
 import { hasRole, isStaff, type Actor } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 import { notify } from './notify.js';
-import { discardKept, keepPhoto, recordFiles, type KeptFile, type UploadedPart } from './uploads.js';
+import { recordFiles, withPhoto, type KeptFile, type UploadedPart } from './uploads.js';
 
 export type { ApplicationInput } from '../domain/experts.js';
 
@@ -69,17 +69,6 @@ function applicationColumns(input: ApplicationInput) {
   };
 }
 
-/** Runs `write` with the photo kept in the store; the photo is removed again if the write fails. */
-async function withPhoto<T>(deps: Deps, uploads: UploadedPart[], write: (photo: KeptFile | undefined) => Promise<T>): Promise<T> {
-  const photo = await keepPhoto(deps.fileStore, uploads);
-  try {
-    return await write(photo);
-  } catch (error) {
-    if (photo) await discardKept(deps.fileStore, [photo]);
-    throw error;
-  }
-}
-
 async function recordPhoto(trx: Executor, photo: KeptFile | undefined, actor: Actor, now: Date): Promise<number | undefined> {
   if (!photo) return undefined;
   const [id] = await recordFiles(trx, [photo], actor.id, now);
@@ -106,7 +95,7 @@ async function notifyReviewers(trx: Executor, deps: Deps, applicationId: number,
 export async function submitApplication(deps: Deps, actor: Actor, input: ApplicationInput, photoUploads: UploadedPart[]): Promise<number> {
   if (hasRole(actor, 'expert')) throw new DomainError('APPLICATION_EXISTS', { reason: 'expert' });
   await assertValid(deps.db, input);
-  return withPhoto(deps, photoUploads, async (photo) => {
+  return withPhoto(deps.fileStore, photoUploads, async (photo) => {
     try {
       return await deps.db.transaction().execute(async (trx) => {
         const latest = await findLatestApplicationOf(trx, actor.id);
@@ -145,7 +134,7 @@ export async function submitApplication(deps: Deps, actor: Actor, input: Applica
 /** The applicant answers a request for more information: the edited application goes back to review. */
 export async function resubmitApplication(deps: Deps, actor: Actor, applicationId: number, input: ApplicationInput, photoUploads: UploadedPart[]): Promise<void> {
   await assertValid(deps.db, input);
-  await withPhoto(deps, photoUploads, (photo) =>
+  await withPhoto(deps.fileStore, photoUploads, (photo) =>
     deps.db.transaction().execute(async (trx) => {
       const application = await lockApplication(trx, applicationId, deps.engine === 'postgres');
       if (!application) throw new DomainError('NOT_FOUND', { entity: 'application' });

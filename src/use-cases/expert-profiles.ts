@@ -21,8 +21,8 @@ import {
   assertMayEditProfile,
   consultationLanguages,
   isOnLeave,
-  priceLevels,
-  profileLimits,
+  profileProblems,
+  ratingAverage,
   ratingSummary,
   searchTextOf,
   type RatingSummary,
@@ -30,7 +30,7 @@ import {
 import { hasRole, type Actor, type Locale } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 import { fieldView, type FieldView } from './fields.js';
-import { discardKept, keepPhoto, recordFiles, type UploadedPart } from './uploads.js';
+import { recordFiles, withPhoto, type UploadedPart } from './uploads.js';
 
 /** A published review as the profile lists it (written by the rating flow). */
 export type ReviewView = { stars: number; comment: string | null; createdAt: string; reply: string | null };
@@ -74,9 +74,14 @@ export async function getPublicProfile(deps: Deps, expertId: number, locale: Loc
     memberSince: profile.approved_at,
     rating: ratingSummary(profile.rating_count, profile.rating_sum, profile.rating_distribution),
     reviews: [],
-    isOnLeave: isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, deps.clock.now()),
+    isOnLeave: isProfileOnLeave(profile, deps.clock.now()),
     leaveUntil: profile.leave_until,
   };
+}
+
+/** The domain's on-leave rule for a stored profile row. */
+function isProfileOnLeave(profile: { is_on_leave: number; leave_until: string | null }, now: Date): boolean {
+  return isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, now);
 }
 
 function orderLanguages(languages: readonly string[]): string[] {
@@ -151,8 +156,8 @@ export async function searchDirectory(deps: Deps, filters: DirectoryFilters, loc
     ...row,
     fields: (fieldIds.get(row.id) ?? []).map((id) => byId.get(id)).filter((f): f is FieldView => f !== undefined),
     languages: orderLanguages(languages.get(row.id) ?? []),
-    rating: { average: row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 10) / 10 : null, count: row.ratingCount },
-    isOnLeaveNow: isOnLeave({ isOnLeave: row.isOnLeave, leaveUntil: row.leaveUntil }, now),
+    rating: { average: ratingAverage(row.ratingCount, row.ratingSum), count: row.ratingCount },
+    isOnLeaveNow: isOnLeave(row, now),
   }));
   return { field, fields, items, total, page: filters.page, pages: Math.max(1, Math.ceil(total / directoryPageSize)) };
 }
@@ -166,7 +171,7 @@ export async function myExpertStatus(
 ): Promise<{ kind: 'expert'; isOnLeave: boolean; leaveUntil: string | null } | { kind: 'application'; status: 'submitted' | 'needs_info' } | undefined> {
   const profile = await findProfile(deps.db, actor.id);
   if (profile && hasRole(actor, 'expert')) {
-    return { kind: 'expert', isOnLeave: isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, deps.clock.now()), leaveUntil: profile.leave_until };
+    return { kind: 'expert', isOnLeave: isProfileOnLeave(profile, deps.clock.now()), leaveUntil: profile.leave_until };
   }
   const application = await findLatestApplicationOf(deps.db, actor.id);
   if (application?.status === 'submitted' || application?.status === 'needs_info') return { kind: 'application', status: application.status };
@@ -212,7 +217,7 @@ export async function getEditableProfile(deps: Deps, actor: Actor, expertId: num
     fieldIds: fieldIds.get(expertId) ?? [],
     priceLevel: profile.price_level,
     photoFileId: profile.photo_file_id,
-    isOnLeave: isOnLeave({ isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until }, deps.clock.now()),
+    isOnLeave: isProfileOnLeave(profile, deps.clock.now()),
     returnDate: profile.leave_until ? tallinnDayOf(profile.leave_until) : null,
     isActive: profile.is_active === 1,
     choosableFields: allFields.filter((f) => f.is_active === 1 || mine.has(f.id)).map((f) => fieldView(f, locale)),
@@ -239,21 +244,11 @@ export async function saveProfile(deps: Deps, actor: Actor, expertId: number, in
   if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
   const current = new Set((await listFieldIdsOf(deps.db, [expertId])).get(expertId));
   const allowed = new Set([...(await listFields(deps.db)).map((f) => f.id), ...current]);
-  const problems: Record<string, string> = {};
-  if (!input.qualifications) problems['qualifications'] = 'required';
-  if (!input.bio) problems['bio'] = 'required';
-  if (input.fieldIds.length === 0) problems['fieldIds'] = 'chooseField';
-  else if (input.fieldIds.length > profileLimits.maxFields) problems['fieldIds'] = 'tooManyFields';
-  else if (input.fieldIds.some((id) => !allowed.has(id))) problems['fieldIds'] = 'choiceInvalid';
-  if (input.languages.length === 0) problems['languages'] = 'chooseLanguage';
-  else if (input.languages.some((l) => !(consultationLanguages as readonly string[]).includes(l))) problems['languages'] = 'choiceInvalid';
-  if (input.priceLevel === null) problems['priceLevel'] = 'choosePriceLevel';
-  else if (!(priceLevels as readonly number[]).includes(input.priceLevel)) problems['priceLevel'] = 'choiceInvalid';
+  const problems = profileProblems(input, allowed);
   if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems });
 
-  const photo = await keepPhoto(deps.fileStore, photoUploads);
-  try {
-    await deps.db.transaction().execute(async (trx) => {
+  await withPhoto(deps.fileStore, photoUploads, (photo) =>
+    deps.db.transaction().execute(async (trx) => {
       const now = deps.clock.now();
       const [photoId] = photo ? await recordFiles(trx, [photo], actor.id, now) : [];
       await updateProfile(trx, expertId, {
@@ -266,11 +261,8 @@ export async function saveProfile(deps: Deps, actor: Actor, expertId: number, in
       });
       await replaceExpertFields(trx, expertId, input.fieldIds);
       await replaceExpertLanguages(trx, expertId, input.languages);
-    });
-  } catch (error) {
-    if (photo) await discardKept(deps.fileStore, [photo]);
-    throw error;
-  }
+    }),
+  );
 }
 
 /**

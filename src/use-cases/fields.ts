@@ -4,6 +4,7 @@ import {
   countExpertsPerField,
   countFieldUses,
   deleteField as deleteFieldRow,
+  findField,
   findFieldByName,
   findNeighbourField,
   insertField,
@@ -49,7 +50,7 @@ export async function listFieldsForAdmin(deps: Deps, actor: Actor): Promise<(Fie
 
 export async function getFieldForAdmin(deps: Deps, actor: Actor, id: number): Promise<FieldRow & { uses: { experts: number; applications: number } }> {
   assertAdmin(actor);
-  const field = await lockField(deps.db, id, false);
+  const field = await findField(deps.db, id);
   if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
   return { ...field, uses: await countFieldUses(deps.db, id) };
 }

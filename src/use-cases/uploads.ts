@@ -102,6 +102,17 @@ export async function keepPhoto(fileStore: FileStore, uploads: UploadedPart[]): 
   return { key, originalName: safeFileName(upload.fileName, contentType), contentType, sizeBytes: upload.sizeBytes, sha256: upload.sha256 };
 }
 
+/** Runs `write` with the checked photo (if one was sent) kept in the store; it is removed again if the write fails. */
+export async function withPhoto<T>(fileStore: FileStore, uploads: UploadedPart[], write: (photo: KeptFile | undefined) => Promise<T>): Promise<T> {
+  const photo = await keepPhoto(fileStore, uploads);
+  try {
+    return await write(photo);
+  } catch (error) {
+    if (photo) await discardKept(fileStore, [photo]);
+    throw error;
+  }
+}
+
 /** Removes kept files again (the transaction that would have recorded them failed). */
 export async function discardKept(fileStore: FileStore, kept: KeptFile[]): Promise<void> {
   for (const file of kept) await fileStore.remove(file.key);

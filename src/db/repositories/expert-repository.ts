@@ -24,15 +24,13 @@ export async function ensureOrganisation(db: Executor, input: { name: string; re
 
 export type ProfileWithOrganisation = ExpertProfileRow & { organisation_name: string | null };
 
+function profileWithOrganisation(db: Executor) {
+  return db.selectFrom('expert_profiles as p').leftJoin('organisations as o', 'o.id', 'p.organisation_id').selectAll('p').select('o.name as organisation_name');
+}
+
 /** An expert's profile, listed or not, with its organisation's name. */
 export async function findProfile(db: Executor, userId: number): Promise<ProfileWithOrganisation | undefined> {
-  return db
-    .selectFrom('expert_profiles as p')
-    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
-    .selectAll('p')
-    .select('o.name as organisation_name')
-    .where('p.user_id', '=', userId)
-    .executeTakeFirst();
+  return profileWithOrganisation(db).where('p.user_id', '=', userId).executeTakeFirst();
 }
 
 export async function insertProfile(db: Executor, profile: Insertable<ExpertProfilesTable>): Promise<void> {
@@ -237,12 +235,8 @@ export async function endExpiredLeaves(db: Executor, now: string): Promise<numbe
 
 /** A listed expert's profile (active, account not blocked); undefined for anyone else. */
 export async function findListedProfile(db: Executor, expertId: number): Promise<ProfileWithOrganisation | undefined> {
-  return db
-    .selectFrom('expert_profiles as p')
+  return profileWithOrganisation(db)
     .innerJoin('users as u', 'u.id', 'p.user_id')
-    .leftJoin('organisations as o', 'o.id', 'p.organisation_id')
-    .selectAll('p')
-    .select('o.name as organisation_name')
     .where('p.user_id', '=', expertId)
     .where('p.is_active', '=', 1)
     .where('u.blocked_at', 'is', null)

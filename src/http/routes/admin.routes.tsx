@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { findOutboxEmail, listOutboxEmails } from '../../db/repositories/outbox-repository.js';
 import { listUsers } from '../../db/repositories/user-repository.js';
+import { idParam } from '../forms.js';
 import { requireRole } from '../plugins/guards.js';
 import { sendErrorPage, sendPage } from '../render.js';
 import { SentEmailPage, SentEmailsPage, UsersPage } from '../views/admin-pages.js';
@@ -19,7 +20,6 @@ const listQuery = z.object({
     .catch('')
     .optional(),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
 
 export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps, config } = env;

@@ -15,7 +15,7 @@ import {
 } from '../../use-cases/expert-applications.js';
 import { activeFields } from '../../use-cases/fields.js';
 import { sendStoredFile } from '../files.js';
-import { echoList, formErrorsFromDomain, multiLineText, optionalLineText, parseForm, stringList } from '../forms.js';
+import { echoList, formErrorsFromDomain, idParam, multiLineText, numberOrNaN, optionalLineText, parseForm, stringList } from '../forms.js';
 import { actorOf, requireRole, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -29,8 +29,6 @@ import {
 } from '../views/expert-application-pages.js';
 import type { RouteEnv } from './route-env.js';
 
-const maxId = 2 ** 31 - 1;
-const idParam = z.object({ id: z.coerce.number().int().positive().max(maxId) });
 
 /** An identifier people type with spaces ("3680528 0109"): spaces go before it is checked. */
 const code = (max: number) =>
@@ -50,8 +48,6 @@ const applicationSchema = z.object({
   priceLevel: z.string().optional(),
   note: multiLineText(profileLimits.note),
 });
-
-const numberOrNaN = (v: string) => (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN);
 
 function toInput(data: z.output<typeof applicationSchema>): ApplicationInput {
   return {

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { isCalendarDate } from '../../domain/calendar.js';
 import { DomainError } from '../../domain/errors.js';
 import { allowedFileTypes } from '../../domain/files.js';
-import { consultationLanguages, profileLimits } from '../../domain/experts.js';
+import { assertMayEditProfile, consultationLanguages, profileLimits } from '../../domain/experts.js';
 import { hasRole } from '../../domain/roles.js';
 import { getEditableProfile, getProfilePhoto, getPublicProfile, saveProfile, searchDirectory, setLeave, type DirectoryFilters } from '../../use-cases/expert-profiles.js';
 import { activeFields } from '../../use-cases/fields.js';
 import { sendStoredFile } from '../files.js';
-import { echoList, formErrorsFromDomain, multiLineText, parseForm, stringList } from '../forms.js';
+import { echoList, formErrorsFromDomain, idParam, maxId, multiLineText, numberOrNaN, parseForm, stringList } from '../forms.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -16,8 +16,6 @@ import type { FormState } from '../views/auth-pages.js';
 import { DirectoryPage, FieldChooserPage, ProfileEditPage, ProfilePage, type ProfileFormState } from '../views/expert-pages.js';
 import type { RouteEnv } from './route-env.js';
 
-const maxId = 2 ** 31 - 1;
-const idParam = z.object({ id: z.coerce.number().int().positive().max(maxId) });
 
 const directoryQuery = z.object({
   field: z.coerce.number().int().positive().max(maxId).optional().catch(undefined),
@@ -33,9 +31,6 @@ const directoryQuery = z.object({
   sort: z.enum(['rating', 'price', 'newest']).catch('rating').default('rating'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
-
-/** Checkbox and radio values as numbers; anything that is not one becomes NaN, which no field or level matches. */
-const numbers = (values: string[]) => values.map((v) => (/^\d{1,9}$/.test(v) ? Number(v) : Number.NaN));
 
 const profileSchema = z.object({
   qualifications: multiLineText(profileLimits.qualifications),
@@ -119,7 +114,7 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const expertId = params.data.id;
     // Refuses strangers before looking at what they sent.
-    await getEditableProfile(deps, actor, expertId, request.ctx.locale);
+    assertMayEditProfile(actor, expertId);
     const form = parseForm(profileSchema, request.body);
     const chosen = profileChoices(request.body);
     if (!form.ok) return showEditPage(request, reply, expertId, { values: form.values, errors: form.errors, chosen }, 422);
@@ -132,8 +127,8 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
           qualifications: form.data.qualifications,
           bio: form.data.bio,
           languages: form.data.languages,
-          fieldIds: numbers(form.data.fieldIds),
-          priceLevel: form.data.priceLevel ? (numbers([form.data.priceLevel])[0] ?? null) : null,
+          fieldIds: form.data.fieldIds.map(numberOrNaN),
+          priceLevel: form.data.priceLevel ? numberOrNaN(form.data.priceLevel) : null,
           removePhoto: form.data.removePhoto === 'on',
         },
         request.uploads.filter((u) => u.fieldName === 'photo'),
@@ -151,7 +146,7 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const expertId = params.data.id;
-    await getEditableProfile(deps, actor, expertId, request.ctx.locale);
+    assertMayEditProfile(actor, expertId);
     const form = parseForm(leaveSchema, request.body);
     if (!form.ok) return showEditPage(request, reply, expertId, { leaveErrors: form.errors, leaveValues: form.values }, 422);
     const isOnLeave = form.data.isOnLeave === 'on';

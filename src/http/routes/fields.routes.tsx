@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { profileLimits } from '../../domain/experts.js';
 import { createField, deleteField, editField, getFieldForAdmin, listFieldsForAdmin, moveField, type FieldInput } from '../../use-cases/fields.js';
-import { formErrorsFromDomain, lineText, multiLineText, parseForm } from '../forms.js';
+import { formErrorsFromDomain, idParam, lineText, multiLineText, parseForm } from '../forms.js';
 import { actorOf, requireRole } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -11,7 +11,6 @@ import type { FormState } from '../views/auth-pages.js';
 import { FieldEditPage, FieldsAdminPage } from '../views/field-admin-pages.js';
 import type { RouteEnv } from './route-env.js';
 
-const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
 
 const fieldSchema = z.object({
   nameEt: lineText(profileLimits.fieldName),

@@ -5,7 +5,7 @@ import { emailCategories, messageMaxLength, type EmailCategory } from '../../dom
 import { openConversation, postMessage } from '../../use-cases/conversations.js';
 import { getConversationFile, getEmailPreferences, openNotice, readMailbox, saveEmailPreferences, unreadCount } from '../../use-cases/mailbox.js';
 import { sendStoredFile } from '../files.js';
-import { formErrorsFromDomain, parseForm } from '../forms.js';
+import { formErrorsFromDomain, idParam, multiLineText, parseForm } from '../forms.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -17,15 +17,8 @@ const listQuery = z.object({
   filter: z.enum(['all', 'unread', 'notices', 'conversations']).catch('all').default('all'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
 const beforeQuery = z.object({ before: z.coerce.number().int().positive().max(2 ** 31 - 1).optional().catch(undefined) });
-const messageSchema = z.object({
-  body: z
-    .string()
-    .optional()
-    .transform((v) => (v ?? '').normalize('NFC').replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim())
-    .pipe(z.string().max(messageMaxLength, { error: 'errors.field.tooLong' })),
-});
+const messageSchema = z.object({ body: multiLineText(messageMaxLength) });
 
 /** How often an open page's unread count is refreshed, and how long one stream lives. */
 const streamPollMs = 5_000;

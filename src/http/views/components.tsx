@@ -36,7 +36,7 @@ type FieldProps = {
   name: string;
   label: MessageKey;
   hint?: MessageKey;
-  type?: 'text' | 'email' | 'password' | 'tel';
+  type?: 'text' | 'email' | 'password' | 'tel' | 'date';
   autocomplete?: string;
   values?: FormValues;
   errors?: FieldErrors;

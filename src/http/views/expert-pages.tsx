@@ -5,7 +5,7 @@ import type { DirectoryFilters, DirectoryItem, DirectoryResult, EditableProfile,
 import type { FieldView } from '../../use-cases/fields.js';
 import type { PageContext } from '../context.js';
 import type { FormState } from './auth-pages.js';
-import { ChoiceGroup, CsrfInput, ErrorSummary, FileField, PageHeading, Pagination, TextArea, type Choice } from './components.js';
+import { ChoiceGroup, CsrfInput, ErrorSummary, Field, FileField, PageHeading, Pagination, TextArea, type Choice } from './components.js';
 import { Layout } from './layout.js';
 
 /** Initials for an expert without a photo ("Mari Maasikas" → "MM"). */
@@ -332,34 +332,14 @@ export function ProfileEditPage({
       <section class="card" aria-labelledby="leave-title">
         <h2 id="leave-title">{t('experts.leaveTitle')}</h2>
         <p>{profile.isOnLeave ? t('experts.leaveStatusOn') : t('experts.leaveStatusOff')}</p>
-        <ErrorSummary ctx={ctx} errors={leaveErrors ?? {}} />
+        <ErrorSummary ctx={ctx} errors={leaveErrors} />
         <form method="post" action={`/experts/${profile.id}/leave`} class="form" novalidate>
           <CsrfInput ctx={ctx} />
           <div class="checkbox">
             <input type="checkbox" id="isOnLeave" name="isOnLeave" value="on" checked={leave['isOnLeave'] === 'on'} />
             <label for="isOnLeave">{t('experts.leaveCheckbox')}</label>
           </div>
-          <div class={leaveErrors?.['returnDate'] ? 'field field-error' : 'field'}>
-            <label for="returnDate">
-              {t('experts.returnDate')} <span class="muted">{t('common.optional')}</span>
-            </label>
-            <p class="hint" id="returnDate-hint">
-              {t('experts.returnDateHint')}
-            </p>
-            {leaveErrors?.['returnDate'] && (
-              <p class="error-message" id="returnDate-error">
-                {t(leaveErrors['returnDate'].key, leaveErrors['returnDate'].params)}
-              </p>
-            )}
-            <input
-              id="returnDate"
-              name="returnDate"
-              type="date"
-              value={leave['returnDate'] ?? ''}
-              aria-describedby={leaveErrors?.['returnDate'] ? 'returnDate-hint returnDate-error' : 'returnDate-hint'}
-              aria-invalid={leaveErrors?.['returnDate'] ? 'true' : undefined}
-            />
-          </div>
+          <Field ctx={ctx} name="returnDate" type="date" label="experts.returnDate" hint="experts.returnDateHint" values={leave} errors={leaveErrors} isRequired={false} />
           <button type="submit" class="button">
             {t('experts.saveLeave')}
           </button>
