@@ -20,17 +20,8 @@ import type { Deps } from '../src/use-cases/deps.js';
 
 export type ResultRow = { engine: string; what: string; requests?: number; rps?: number; p50?: number; p99?: number; note?: string };
 
-/** A small deterministic random source, so every run seeds the same data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Reproducible floats in [0, 1) for the data generators. */
+export { seededFloats as seededRandom } from '../src/adapters/random.js';
 
 /** Bulk insert in batches (each batch one statement, within the engines' parameter limits). */
 export async function insertInBatches(db: Db, table: keyof Database, rows: Record<string, unknown>[], batchSize = 1_000): Promise<void> {

@@ -47,6 +47,8 @@ const envSchema = z.object({
   SUPPORT_SKYPE: z.string().min(1).default('kannatanuabi'),
   SUPPORT_PHONE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How many experts of the chosen field a general inquiry goes to, picked at random. */
+  RANDOM_INVITATIONS: positiveInt.max(25).default(3),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
 });
@@ -69,6 +71,7 @@ export type Config = {
   support: { email: string; skype: string; phone: string | undefined };
   logLevel: string;
   runWorker: boolean;
+  inquiries: { randomInvitations: number };
 };
 
 export class ConfigError extends Error {}
@@ -112,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     support: { email: e.SUPPORT_EMAIL, skype: e.SUPPORT_SKYPE, phone: e.SUPPORT_PHONE },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
+    inquiries: { randomInvitations: e.RANDOM_INVITATIONS },
   };
 }

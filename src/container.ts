@@ -6,7 +6,9 @@ import { loadCommonPasswords } from './adapters/common-passwords.js';
 import { createSmtpMailer, type Mailer } from './adapters/mailer.js';
 import { createDiskFileStore, type FileStore } from './adapters/file-store.js';
 import { createScryptHasher, type PasswordHasher } from './adapters/password-hasher.js';
+import { cryptoRandom } from './adapters/random.js';
 import { randomToken } from './adapters/tokens.js';
+import type { RandomSource } from './domain/inquiries.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import type { Deps } from './use-cases/deps.js';
@@ -27,6 +29,7 @@ export type ContainerOverrides = {
   logger?: Logger;
   mailer?: Mailer;
   fileStore?: FileStore;
+  random?: RandomSource;
 };
 
 /** The secret for CSRF tokens: from the environment, or generated once into the data directory. */
@@ -60,6 +63,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     mail: { from: config.mail.from, deliverBySmtp: mailer !== undefined },
     session: { idleMs: config.session.idleMs, absoluteMs: config.session.absoluteMs },
     login: config.login,
+    random: overrides.random ?? cryptoRandom,
+    inquiries: config.inquiries,
   };
   return { config, database, deps, logger, secret: loadSecret(config), mailer };
 }

@@ -4,6 +4,7 @@ import { buildContainer } from './container.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed-demo.js';
 import { buildApp } from './http/app.js';
+import { sweepInquiryDeadlines } from './use-cases/inquiry-deadlines.js';
 import { startWorker } from './workers/worker.js';
 
 /** config → container → migrations → app → listen, with a graceful shutdown on SIGINT/SIGTERM. */
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
 
   const app = await buildApp({ config, deps, secret: container.secret, logger });
   const worker = config.runWorker
-    ? startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs })
+    ? startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: [() => sweepInquiryDeadlines(deps)] })
     : undefined;
 
   await app.listen({ host: config.host, port: config.port });

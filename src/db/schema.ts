@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { InquiryKind, InquiryStatus, InvitationStatus, OfferStatus, QuestionState } from '../domain/inquiries.js';
 
 /**
  * The database as Kysely sees it. Timestamps are ISO-8601 UTC strings on both engines
@@ -25,6 +26,11 @@ export type Database = {
   expert_languages: ExpertLanguagesTable;
   expert_applications: ExpertApplicationsTable;
   expert_application_fields: ExpertApplicationFieldsTable;
+  document_types: DocumentTypesTable;
+  inquiries: InquiriesTable;
+  inquiry_files: InquiryFilesTable;
+  invitations: InvitationsTable;
+  offers: OffersTable;
 };
 
 type Timestamp = string;
@@ -121,6 +127,8 @@ export type ConversationMembersTable = {
   unread_count: number;
   last_activity_at: Timestamp;
   joined_at: Timestamp;
+  /** How the member is shown to the others when their name stays private (a customer, to experts, before an order). */
+  shown_as: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type MessagesTable = {
@@ -230,6 +238,82 @@ export type ExpertApplicationsTable = {
 
 export type ExpertApplicationFieldsTable = { application_id: number; field_id: number };
 
+export type DocumentTypesTable = {
+  id: Generated<number>;
+  name_et: string;
+  name_en: string;
+  position: number;
+  is_active: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type InquiriesTable = {
+  id: Generated<number>;
+  customer_id: number;
+  kind: InquiryKind;
+  /** 1 when the customer did not choose a field (a moderator did, or will). */
+  is_general: number;
+  field_id: number | null;
+  document_type_id: number | null;
+  /** What the document is for (document inquiries). */
+  purpose: string | null;
+  title: string;
+  description: string;
+  language: string;
+  status: InquiryStatus;
+  /** Offers are taken until this instant: the end of the chosen day in Tallinn. */
+  deadline_at: Timestamp;
+  /** The wished completion date (`YYYY-MM-DD`), if the customer named one. */
+  wished_by: string | null;
+  triaged_by: number | null;
+  triaged_at: Timestamp | null;
+  /** The moderator's message to the customer when a general inquiry is rejected. */
+  triage_note: string | null;
+  /** How many experts the random pick chose from. */
+  random_pool_size: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: Timestamp | null;
+};
+
+export type InquiryFilesTable = { inquiry_id: number; file_id: number };
+
+export type InvitationsTable = {
+  id: Generated<number>;
+  inquiry_id: number;
+  expert_id: number;
+  status: InvitationStatus;
+  question_state: ColumnType<QuestionState, QuestionState | undefined, QuestionState>;
+  /** The question thread between this expert and the customer, once one of them wrote. */
+  conversation_id: number | null;
+  /** 1 when the portal chose the expert at random (a general inquiry). */
+  is_random: number;
+  decline_reason: string | null;
+  decline_note: string | null;
+  seen_at: Timestamp | null;
+  responded_at: Timestamp | null;
+  reminded_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type OffersTable = {
+  id: Generated<number>;
+  inquiry_id: number;
+  invitation_id: number;
+  expert_id: number;
+  status: OfferStatus;
+  price_cents: number;
+  delivery_date: string;
+  note: string;
+  valid_until: string;
+  /** The end of the validity day: from this instant the offer cannot be ordered. */
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
@@ -243,3 +327,7 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type FieldRow = Selectable<FieldsTable>;
 export type ExpertProfileRow = Selectable<ExpertProfilesTable>;
 export type ExpertApplicationRow = Selectable<ExpertApplicationsTable>;
+export type DocumentTypeRow = Selectable<DocumentTypesTable>;
+export type InquiryRow = Selectable<InquiriesTable>;
+export type InvitationRow = Selectable<InvitationsTable>;
+export type OfferRow = Selectable<OffersTable>;

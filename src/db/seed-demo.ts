@@ -1,12 +1,15 @@
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Clock } from '../adapters/clock.js';
 import { iso } from '../adapters/clock.js';
+import { tallinnDayOf } from '../domain/calendar.js';
+import { endOfTallinnDay } from '../domain/inquiries.js';
 import type { GrantableRole } from '../domain/roles.js';
 import type { Db } from './database.js';
 import { searchTextOf } from '../domain/experts.js';
 import { insertApplication } from './repositories/expert-application-repository.js';
 import { ensureOrganisation, insertProfile, replaceExpertFields, replaceExpertLanguages } from './repositories/expert-repository.js';
 import { insertField } from './repositories/field-repository.js';
+import { insertInquiry, insertInvitation, insertOffer } from './repositories/inquiry-repository.js';
 import { insertConversation, insertMember, insertMessage } from './repositories/mailbox-repository.js';
 import { countUsers, grantRole, insertUser, type Executor } from './repositories/user-repository.js';
 
@@ -78,7 +81,7 @@ const demoProfiles: DemoProfile[] = [
   },
 ];
 
-async function seedFieldsAndProfiles(trx: Executor, emailToId: Map<string, number>, now: string): Promise<void> {
+async function seedFieldsAndProfiles(trx: Executor, emailToId: Map<string, number>, now: string): Promise<number[]> {
   const fieldIds: number[] = [];
   for (const [index, [nameEt, nameEn, descriptionEt, descriptionEn]] of demoFields.entries()) {
     fieldIds.push(
@@ -143,6 +146,66 @@ async function seedFieldsAndProfiles(trx: Executor, emailToId: Map<string, numbe
     },
     [fieldIds[5]!, fieldIds[6]!],
   );
+  return fieldIds;
+}
+
+/**
+ * Two inquiries from the demo customer: one sent to the two experts of domestic violence (one
+ * has offered, one has not opened it yet) and a general one waiting for the moderator.
+ */
+async function seedInquiries(trx: Executor, emailToId: Map<string, number>, fieldIds: number[], at: Date): Promise<void> {
+  const now = iso(at);
+  const customerId = emailToId.get('klient@demo.konsult.ee')!;
+  const deadlineDay = tallinnDayOf(new Date(at.getTime() + 10 * 86_400_000));
+  const inquiry = {
+    customer_id: customerId,
+    kind: 'consultation' as const,
+    document_type_id: null,
+    purpose: null,
+    language: 'et',
+    deadline_at: iso(endOfTallinnDay(deadlineDay)),
+    wished_by: null,
+    triaged_by: null,
+    triaged_at: null,
+    triage_note: null,
+    random_pool_size: null,
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
+  };
+  const inquiryId = await insertInquiry(trx, {
+    ...inquiry,
+    is_general: 0,
+    field_id: fieldIds[1]!,
+    title: 'Kuidas saada lähenemiskeeld?',
+    description: 'Endine elukaaslane helistab ja ootab mind töö juures, kuigi olen palunud tal seda mitte teha. Tahaksin teada, kuidas taotleda lähenemiskeeldu ja milliseid tõendeid selleks vaja on.',
+    status: 'open',
+  });
+  const invitation = { inquiry_id: inquiryId, conversation_id: null, is_random: 0, decline_reason: null, decline_note: null, reminded_at: null, created_at: now, updated_at: now };
+  const psychologistId = emailToId.get('psuhholoog@demo.konsult.ee')!;
+  const offeredId = await insertInvitation(trx, { ...invitation, expert_id: psychologistId, status: 'offered', seen_at: now, responded_at: now });
+  await insertInvitation(trx, { ...invitation, expert_id: emailToId.get('perekonnaoigus@demo.konsult.ee')!, status: 'new', seen_at: null, responded_at: null });
+  await insertOffer(trx, {
+    inquiry_id: inquiryId,
+    invitation_id: offeredId,
+    expert_id: psychologistId,
+    status: 'active',
+    price_cents: 8_000,
+    delivery_date: deadlineDay,
+    note: 'Kaks nõustamist veebis (kumbki 60 minutit) ja kirjalik turvaplaan. Aitan ka tõendite kogumisel.',
+    valid_until: deadlineDay,
+    expires_at: iso(endOfTallinnDay(deadlineDay)),
+    created_at: now,
+    updated_at: now,
+  });
+  await insertInquiry(trx, {
+    ...inquiry,
+    is_general: 1,
+    field_id: null,
+    title: 'Naaber lõhkus mu auto',
+    description: 'Naaber sõitis parklas vastu mu autot ja keeldub kahju hüvitamast. Ei tea, kas pöörduda politsei, kindlustuse või kohtu poole.',
+    status: 'triage',
+  });
 }
 
 /** Seeds the demo accounts into an empty database; does nothing when any user exists. */
@@ -169,7 +232,8 @@ export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock)
       ids.push(user.id);
       emailToId.set(account.email, user.id);
     }
-    await seedFieldsAndProfiles(trx, emailToId, now);
+    const fieldIds = await seedFieldsAndProfiles(trx, emailToId, now);
+    await seedInquiries(trx, emailToId, fieldIds, clock.now());
     // A conversation between the demo customer and the demo lawyer, so the mailbox has a thread.
     const [customerId, lawyerId] = ids as [number, number];
     const conversationId = await insertConversation(trx, { subject: 'Küsimus kuriteoteate kohta', contextType: null, contextId: null, now });

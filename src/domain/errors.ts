@@ -31,6 +31,14 @@ export const domainErrorCodes = {
   APPLICATION_EXISTS: 'APPLICATION_EXISTS',
   /** The field is in use (experts, applications, inquiries): it can be deactivated, not deleted. */
   FIELD_IN_USE: 'FIELD_IN_USE',
+  /** The offer's validity has ended: it can no longer be ordered. */
+  OFFER_EXPIRED: 'OFFER_EXPIRED',
+  /** The inquiry's offer deadline has passed: no new offers, questions or changes. */
+  DEADLINE_PASSED: 'DEADLINE_PASSED',
+  /** The expert already has an active offer on this inquiry: they change it instead of making a second one. */
+  OFFER_EXISTS: 'OFFER_EXISTS',
+  /** The chosen field has no expert who can take inquiries now (all on leave or none listed). */
+  NO_EXPERTS_AVAILABLE: 'NO_EXPERTS_AVAILABLE',
 } as const;
 
 export type DomainErrorCode = keyof typeof domainErrorCodes;

@@ -26,6 +26,21 @@ export const noticeKinds = {
   expertApplicationRejected: 'account',
   expertApplicationApproved: 'account',
   expertApplicationSubmitted: 'staff',
+  inquiryReceived: 'inquiries',
+  inquiryInvitation: 'inquiries',
+  generalInquirySubmitted: 'staff',
+  inquiryTriaged: 'inquiries',
+  inquiryRejected: 'inquiries',
+  offerReceived: 'inquiries',
+  offerChanged: 'inquiries',
+  offerWithdrawn: 'inquiries',
+  offerLapsed: 'inquiries',
+  invitationDeclined: 'inquiries',
+  inquiryCancelled: 'inquiries',
+  inquiryDeadlineExtended: 'inquiries',
+  inquiryDeadlineReminder: 'inquiries',
+  inquiryExpired: 'inquiries',
+  invitationExpired: 'inquiries',
 } as const satisfies Record<string, EmailCategory | AlwaysSentCategory>;
 
 export type NoticeKind = keyof typeof noticeKinds;

@@ -18,6 +18,7 @@ import { mailboxRoutes } from './routes/mailbox.routes.js';
 import { expertRoutes } from './routes/experts.routes.js';
 import { expertApplicationRoutes } from './routes/expert-applications.routes.js';
 import { fieldRoutes } from './routes/fields.routes.js';
+import { inquiryRoutes } from './routes/inquiries.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import type { RouteEnv } from './routes/route-env.js';
 
@@ -105,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   expertRoutes(app, env);
   expertApplicationRoutes(app, env);
   fieldRoutes(app, env);
+  inquiryRoutes(app, env);
   options.extraRoutes?.(app, env);
   return app;
 }

@@ -26,6 +26,18 @@ export const flashKeys = [
   'fieldAdmin.created',
   'fieldAdmin.saved',
   'fieldAdmin.deleted',
+  'inquiries.sent',
+  'inquiries.sentGeneral',
+  'inquiries.cancelled',
+  'inquiries.deadlineExtended',
+  'inquiries.answerSent',
+  'inquiries.questionSent',
+  'inquiries.offerSent',
+  'inquiries.offerChanged',
+  'inquiries.offerWithdrawn',
+  'inquiries.declined',
+  'triage.assigned',
+  'triage.rejected',
 ] as const;
 export type FlashKey = (typeof flashKeys)[number];
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isPlausibleEmail, normaliseEmail } from '../domain/email-address.js';
 import type { MessageKey } from '../i18n/index.js';
-import type { DomainError } from '../domain/errors.js';
+import { DomainError, type DomainErrorCode } from '../domain/errors.js';
 import type { FieldError, FieldErrors, FormValues } from './views/components.js';
 
 /**
@@ -165,9 +165,37 @@ export function formErrorsFromDomain(error: DomainError): { errors: FieldErrors;
     for (const [field, problem] of Object.entries(fields)) errors[field] = { key: `errors.field.${problem}` as MessageKey, params };
     return { errors, general: undefined };
   }
+  const { entity, status } = error.details;
+  if (error.code === 'INVALID_STATE' && typeof entity === 'string' && typeof status === 'string' && lifecycleEntities.has(entity)) {
+    // Says what happened ("the customer cancelled this inquiry") rather than only that it failed.
+    return { errors: {}, general: { key: `errors.state.${entity}_${status}` as MessageKey } };
+  }
   const params: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(error.details)) {
     if (typeof value === 'string' || typeof value === 'number') params[key] = value;
   }
   return { errors: {}, general: { key: `errors.domain.${error.code}`, params } };
+}
+
+/** Entities whose refused transitions have a sentence per state in the catalog (`errors.state.<entity>_<status>`). */
+const lifecycleEntities = new Set(['inquiry', 'invitation', 'offer']);
+
+/** Refusals a form shows beside itself (the input or the object's state); anything else goes to the error page. */
+const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([
+  'VALIDATION',
+  'INVALID_STATE',
+  'APPLICATION_EXISTS',
+  'DEADLINE_PASSED',
+  'OFFER_EXISTS',
+  'OFFER_EXPIRED',
+  'NO_EXPERTS_AVAILABLE',
+]);
+
+/**
+ * The status to show a form again with when a use case refused it: 422 for invalid input, 409
+ * when the object's state no longer allows it; undefined for errors the error handler answers.
+ */
+export function formRefusalStatus(error: unknown): 422 | 409 | undefined {
+  if (!(error instanceof DomainError) || !formRefusals.has(error.code)) return undefined;
+  return error.code === 'VALIDATION' ? 422 : 409;
 }

@@ -17,7 +17,8 @@ import { isEmailWanted } from '../domain/notifications.js';
 import type { Actor } from '../domain/roles.js';
 import { queueAccountEmail } from './account-emails.js';
 import type { Deps } from './deps.js';
-import { discardKept, keepUploads, recordFiles, type UploadedPart } from './uploads.js';
+import { postInQuestionThread } from './inquiry-questions.js';
+import { recordFiles, withUploads, type KeptFile, type UploadedPart } from './uploads.js';
 
 /**
  * Opens a conversation between exactly the given users (later flows: a customer and one expert
@@ -26,7 +27,7 @@ import { discardKept, keepUploads, recordFiles, type UploadedPart } from './uplo
 export async function startConversation(
   db: Executor,
   deps: Pick<Deps, 'clock'>,
-  input: { subject: string; memberIds: number[]; context?: { type: string; id: number } },
+  input: { subject: string; memberIds: number[]; context?: { type: string; id: number }; shownAs?: ReadonlyMap<number, string> },
 ): Promise<number> {
   const now = iso(deps.clock.now());
   const id = await insertConversation(db, {
@@ -35,7 +36,7 @@ export async function startConversation(
     contextId: input.context?.id ?? null,
     now,
   });
-  for (const userId of new Set(input.memberIds)) await insertMember(db, id, userId, now);
+  for (const userId of new Set(input.memberIds)) await insertMember(db, id, userId, now, input.shownAs?.get(userId) ?? null);
   return id;
 }
 
@@ -64,16 +65,51 @@ export async function openConversation(deps: Deps, actor: Actor, conversationId:
   return {
     id: conversation.id,
     subject: conversation.subject,
-    members: members.map(({ id, name }) => ({ id, name })),
+    members: members.map(({ id, name, shown_as }) => ({ id, name: id === actor.id ? name : (shown_as ?? name) })),
     messages: shown,
     olderBeforeId: hasOlder ? shown[0]?.id : undefined,
   };
 }
 
 /**
- * A member writes in a conversation (text and/or files). Every other member's conversation
- * turns unread and they get an e-mail (unless they switched message e-mails off) that says who
- * wrote, not what: the content stays in the portal.
+ * Writes a message (text and/or kept files) in the caller's transaction. Every other member's
+ * conversation turns unread and they get an e-mail (unless they switched message e-mails off)
+ * that says who wrote, not what: the content stays in the portal.
+ */
+export async function writeMessage(
+  trx: Executor,
+  deps: Deps,
+  actor: Actor,
+  conversation: { id: number; subject: string },
+  message: { body: string; kept: KeptFile[] },
+): Promise<number> {
+  const now = deps.clock.now();
+  const messageId = await insertMessage(trx, { conversationId: conversation.id, senderId: actor.id, body: message.body, now: iso(now) });
+  for (const fileId of await recordFiles(trx, message.kept, actor.id, now)) await attachFile(trx, messageId, fileId);
+  const members = await listMembers(trx, conversation.id);
+  // A member whose name is private is named as the others see them.
+  const sender = members.find((m) => m.id === actor.id)?.shown_as ?? actor.name;
+  for (const member of members) {
+    if (member.id === actor.id) continue;
+    if (!isEmailWanted('messages', await listEmailPreferences(trx, member.id))) continue;
+    await queueAccountEmail(trx, deps, member, {
+      subjectKey: 'mailbox.newMessageEmailSubject',
+      bodyKey: 'mailbox.newMessageEmailBody',
+      params: { sender, subject: conversation.subject },
+      action: { labelKey: 'email.openInPortal', path: `/mailbox/conversations/${conversation.id}` },
+    });
+  }
+  return messageId;
+}
+
+/** The body is not empty or files come with it. */
+export function assertMessageNotEmpty(body: string, uploads: readonly UploadedPart[]): void {
+  if (body.trim() === '' && uploads.length === 0) throw new DomainError('VALIDATION', { fields: { body: 'messageEmpty' } });
+}
+
+/**
+ * A member writes in a conversation from the mailbox. A question thread about an inquiry keeps
+ * the inquiry's rules (who may still ask or answer), so it goes through those.
  */
 export async function postMessage(
   deps: Deps,
@@ -82,27 +118,11 @@ export async function postMessage(
 ): Promise<number> {
   const conversation = await findConversationOf(deps.db, input.conversationId, actor.id);
   if (!conversation) throw new DomainError('NOT_FOUND', { entity: 'conversation' });
-  if (input.body.trim() === '' && input.uploads.length === 0) throw new DomainError('VALIDATION', { fields: { body: 'messageEmpty' } });
-  const kept = await keepUploads(deps.fileStore, input.uploads);
-  try {
-    return await deps.db.transaction().execute(async (trx) => {
-      const now = deps.clock.now();
-      const messageId = await insertMessage(trx, { conversationId: conversation.id, senderId: actor.id, body: input.body, now: iso(now) });
-      for (const fileId of await recordFiles(trx, kept, actor.id, now)) await attachFile(trx, messageId, fileId);
-      for (const member of await listMembers(trx, conversation.id)) {
-        if (member.id === actor.id) continue;
-        if (!isEmailWanted('messages', await listEmailPreferences(trx, member.id))) continue;
-        await queueAccountEmail(trx, deps, member, {
-          subjectKey: 'mailbox.newMessageEmailSubject',
-          bodyKey: 'mailbox.newMessageEmailBody',
-          params: { sender: actor.name, subject: conversation.subject },
-          action: { labelKey: 'email.openInPortal', path: `/mailbox/conversations/${conversation.id}` },
-        });
-      }
-      return messageId;
-    });
-  } catch (error) {
-    await discardKept(deps.fileStore, kept);
-    throw error;
+  if (conversation.context_type === 'invitation' && conversation.context_id !== null) {
+    return postInQuestionThread(deps, actor, conversation.context_id, { body: input.body, uploads: input.uploads });
   }
+  assertMessageNotEmpty(input.body, input.uploads);
+  return withUploads(deps.fileStore, input.uploads, (kept) =>
+    deps.db.transaction().execute((trx) => writeMessage(trx, deps, actor, conversation, { body: input.body, kept })),
+  );
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { FileStore } from '../adapters/file-store.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Db, Engine } from '../db/database.js';
+import type { RandomSource } from '../domain/inquiries.js';
 
 /** What every use case may use; built once by the container. */
 export type Deps = {
@@ -16,6 +17,9 @@ export type Deps = {
   mail: { from: string; deliverBySmtp: boolean };
   session: { idleMs: number; absoluteMs: number };
   login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
+  /** Uniform random integers for the random choice of experts (crypto by default). */
+  random: RandomSource;
+  inquiries: { randomInvitations: number };
 };
 
 /** How long each kind of single-use link stays valid. */

@@ -113,6 +113,17 @@ export async function withPhoto<T>(fileStore: FileStore, uploads: UploadedPart[]
   }
 }
 
+/** Runs `write` with the checked uploads kept in the store; they are removed again if the write fails. */
+export async function withUploads<T>(fileStore: FileStore, uploads: UploadedPart[], write: (kept: KeptFile[]) => Promise<T>, field = 'files'): Promise<T> {
+  const kept = await keepUploads(fileStore, uploads, field);
+  try {
+    return await write(kept);
+  } catch (error) {
+    await discardKept(fileStore, kept);
+    throw error;
+  }
+}
+
 /** Removes kept files again (the transaction that would have recorded them failed). */
 export async function discardKept(fileStore: FileStore, kept: KeptFile[]): Promise<void> {
   for (const file of kept) await fileStore.remove(file.key);

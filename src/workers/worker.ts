@@ -14,6 +14,8 @@ export type WorkerOptions = {
   mailer: Mailer | undefined;
   logger: Logger;
   sessionIdleMs: number;
+  /** Further housekeeping run every minute (the inquiry deadline sweep). */
+  sweeps?: readonly (() => Promise<unknown>)[];
   intervalMs?: number;
 };
 
@@ -26,7 +28,7 @@ const housekeepingEveryMs = 60_000;
 
 /**
  * The background loop: outbox delivery every few seconds and housekeeping (expired sessions,
- * ended rate-limit windows, experts' leave that reached its return day) every minute. Runs in the web process by default, or alone
+ * ended rate-limit windows, experts' leave that reached its return day, inquiry deadlines) every minute. Runs in the web process by default, or alone
  * (`npm run worker`); several may run at once, the outbox lease keeps each e-mail to one.
  *
  * The next tick is scheduled only when the last one has finished, so a slow SMTP server never
@@ -48,6 +50,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         await deleteExpiredSessions(options.db, iso(now), isoPlus(now, -options.sessionIdleMs));
         await deleteEndedRateWindows(options.db, iso(now));
         await endExpiredLeaves(options.db, iso(now));
+        for (const sweep of options.sweeps ?? []) await sweep();
       }
     } catch (error) {
       options.logger.error({ err: error }, 'worker tick failed');

@@ -51,7 +51,7 @@ function directoryFieldOptions(html: string): [number, string][] {
 /** The fields "Order an e-consultation" offers: id, name and description. */
 function chooserFields(html: string): { id: number; name: string; description: string }[] {
   const list = /<ul class="field-list">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
-  return [...list.matchAll(/<a href="\/experts\?field=(\d+)">([\s\S]*?)<\/a><\/h3><p>([\s\S]*?)<\/p>/g)].map((m) => ({
+  return [...list.matchAll(/<a href="\/inquiries\/new\?kind=consultation&amp;field=(\d+)">([\s\S]*?)<\/a><\/h3><p>([\s\S]*?)<\/p>/g)].map((m) => ({
     id: Number(m[1]),
     name: decode(m[2]!),
     description: decode(m[3]!),

@@ -112,10 +112,11 @@ export async function insertConversation(
   return row.id;
 }
 
-export async function insertMember(db: Executor, conversationId: number, userId: number, now: string): Promise<void> {
+/** Adds a member; `shownAs` replaces their name for the other members (a customer's, to experts, before an order). */
+export async function insertMember(db: Executor, conversationId: number, userId: number, now: string, shownAs: string | null = null): Promise<void> {
   await db
     .insertInto('conversation_members')
-    .values({ conversation_id: conversationId, user_id: userId, unread_count: 0, last_activity_at: now, joined_at: now })
+    .values({ conversation_id: conversationId, user_id: userId, unread_count: 0, last_activity_at: now, joined_at: now, shown_as: shownAs })
     .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
     .execute();
 }
@@ -131,13 +132,14 @@ export async function findConversationOf(db: Executor, conversationId: number, u
     .executeTakeFirst();
 }
 
-export type MemberContact = { id: number; name: string; email: string; locale: 'et' | 'en' };
+/** A member with their account data (for their e-mail) and how the others see them (`shownAs`, when private). */
+export type MemberContact = { id: number; name: string; email: string; locale: 'et' | 'en'; shown_as: string | null };
 
 export async function listMembers(db: Executor, conversationId: number): Promise<MemberContact[]> {
   return db
     .selectFrom('conversation_members')
     .innerJoin('users', 'users.id', 'conversation_members.user_id')
-    .select(['users.id', 'users.name', 'users.email', 'users.locale'])
+    .select(['users.id', 'users.name', 'users.email', 'users.locale', 'conversation_members.shown_as'])
     .where('conversation_members.conversation_id', '=', conversationId)
     .orderBy('users.id')
     .execute();
@@ -150,8 +152,12 @@ export async function listMessages(db: Executor, conversationId: number, options
   let query = db
     .selectFrom('messages')
     .innerJoin('users', 'users.id', 'messages.sender_id')
+    .leftJoin('conversation_members as sender', (join) =>
+      join.onRef('sender.conversation_id', '=', 'messages.conversation_id').onRef('sender.user_id', '=', 'messages.sender_id'),
+    )
     .selectAll('messages')
-    .select('users.name as sender_name')
+    // A member whose name is private is shown as the others see them.
+    .select((eb) => eb.fn.coalesce('sender.shown_as', 'users.name').as('sender_name'))
     .where('messages.conversation_id', '=', conversationId);
   if (options.beforeId) query = query.where('messages.id', '<', options.beforeId);
   const rows = (await query.orderBy('messages.id', 'desc').limit(options.limit).execute()).reverse();

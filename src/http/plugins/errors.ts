@@ -19,6 +19,10 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
   INVALID_STATE: [409, 'badRequest'],
   APPLICATION_EXISTS: [409, 'badRequest'],
   FIELD_IN_USE: [409, 'badRequest'],
+  OFFER_EXPIRED: [409, 'badRequest'],
+  DEADLINE_PASSED: [409, 'badRequest'],
+  OFFER_EXISTS: [409, 'badRequest'],
+  NO_EXPERTS_AVAILABLE: [409, 'badRequest'],
 };
 
 /**

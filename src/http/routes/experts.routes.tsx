@@ -6,14 +6,13 @@ import { allowedFileTypes } from '../../domain/files.js';
 import { assertMayEditProfile, consultationLanguages, profileLimits } from '../../domain/experts.js';
 import { hasRole } from '../../domain/roles.js';
 import { getEditableProfile, getProfilePhoto, getPublicProfile, saveProfile, searchDirectory, setLeave, type DirectoryFilters } from '../../use-cases/expert-profiles.js';
-import { activeFields } from '../../use-cases/fields.js';
 import { sendStoredFile } from '../files.js';
 import { echoList, formErrorsFromDomain, idParam, maxId, multiLineText, numberOrNaN, parseForm, stringList } from '../forms.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
 import type { FormState } from '../views/auth-pages.js';
-import { DirectoryPage, FieldChooserPage, ProfileEditPage, ProfilePage, type ProfileFormState } from '../views/expert-pages.js';
+import { DirectoryPage, ProfileEditPage, ProfilePage, type ProfileFormState } from '../views/expert-pages.js';
 import type { RouteEnv } from './route-env.js';
 
 
@@ -56,12 +55,6 @@ function profileChoices(body: unknown): NonNullable<ProfileFormState['chosen']> 
 
 export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps } = env;
-
-  // "Order an e-consultation", step one: the fields, each leading to its experts.
-  app.get('/order/consultation', async (request, reply) => {
-    const fields = await activeFields(deps, request.ctx.locale);
-    return sendPage(reply, <FieldChooserPage ctx={request.ctx} fields={fields} />);
-  });
 
   app.get('/experts', async (request, reply) => {
     const query = directoryQuery.parse(request.query ?? {});

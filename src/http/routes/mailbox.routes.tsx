@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors.js';
+import type { DomainError } from '../../domain/errors.js';
 import { emailCategories, messageMaxLength, type EmailCategory } from '../../domain/notifications.js';
 import { openConversation, postMessage } from '../../use-cases/conversations.js';
 import { getConversationFile, getEmailPreferences, openNotice, readMailbox, saveEmailPreferences, unreadCount } from '../../use-cases/mailbox.js';
 import { sendStoredFile } from '../files.js';
-import { formErrorsFromDomain, idParam, multiLineText, parseForm } from '../forms.js';
+import { formErrorsFromDomain, formRefusalStatus, idParam, multiLineText, parseForm } from '../forms.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -56,9 +56,9 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const form = parseForm(messageSchema, request.body);
-    const showAgain = async (state: FormState) => {
+    const showAgain = async (state: FormState, status = 422) => {
       const conversation = await openConversation(deps, actor, params.data.id);
-      return sendPage(reply, <ConversationPage ctx={request.ctx} conversation={conversation} {...state} />, 422);
+      return sendPage(reply, <ConversationPage ctx={request.ctx} conversation={conversation} {...state} />, status);
     };
     if (!form.ok) {
       // Refuses outsiders first: a stranger learns nothing from a validation message.
@@ -68,8 +68,9 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
     try {
       await postMessage(deps, actor, { conversationId: params.data.id, body: form.data.body, uploads: request.uploads });
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'VALIDATION') throw error;
-      return showAgain({ values: form.values, ...formErrorsFromDomain(error) });
+      const status = formRefusalStatus(error);
+      if (!status) throw error;
+      return showAgain({ values: form.values, ...formErrorsFromDomain(error as DomainError) }, status);
     }
     setFlash(reply, env.cookies, 'mailbox.sent');
     return reply.redirect(`/mailbox/conversations/${params.data.id}`, 303);

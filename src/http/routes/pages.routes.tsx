@@ -1,21 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { hasRole } from '../../domain/roles.js';
 import { myExpertStatus } from '../../use-cases/expert-profiles.js';
+import { listMyInquiries } from '../../use-cases/inquiries.js';
+import { myAgenda } from '../../use-cases/invitations.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { sendPage } from '../render.js';
-import { HomePage, InfoPage, MyMenuPage } from '../views/pages.js';
+import { HomePage, MyMenuPage } from '../views/pages.js';
 import type { RouteEnv } from './route-env.js';
 
 export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get('/', async (request, reply) => sendPage(reply, <HomePage ctx={request.ctx} />));
 
-  app.get('/order/document', async (request, reply) =>
-    sendPage(reply, <InfoPage ctx={request.ctx} titleKey="info.documentTitle" leadKey="info.documentLead" />),
-  );
-
   app.get('/my', { preHandler: requireUser }, async (request, reply) => {
-    const expertStatus = await myExpertStatus(env.deps, actorOf(request));
-    return sendPage(reply, <MyMenuPage ctx={request.ctx} expertStatus={expertStatus} />);
+    const actor = actorOf(request);
+    const [expertStatus, agenda, inquiries] = await Promise.all([
+      myExpertStatus(env.deps, actor),
+      hasRole(actor, 'expert') ? myAgenda(env.deps, actor) : undefined,
+      listMyInquiries(env.deps, actor, { page: 1, pageSize: 5 }),
+    ]);
+    return sendPage(reply, <MyMenuPage ctx={request.ctx} expertStatus={expertStatus} agenda={agenda} inquiries={inquiries} />);
   });
 
   // Liveness: the process answers. Readiness: it can reach its database.

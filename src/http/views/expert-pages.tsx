@@ -374,25 +374,3 @@ export function ProfileEditPage({
     </Layout>
   );
 }
-
-/** "Order an e-consultation", step one: choose the field; each leads to its experts. */
-export function FieldChooserPage({ ctx, fields }: { ctx: PageContext; fields: FieldView[] }) {
-  const { t } = ctx;
-  return (
-    <Layout ctx={ctx} title={t('info.consultationTitle')}>
-      <PageHeading lead={t('info.consultationLead')}>{t('info.consultationTitle')}</PageHeading>
-      <h2>{t('experts.chooseFieldTitle')}</h2>
-      <ul class="field-list">
-        {fields.map((field) => (
-          <li key={field.id}>
-            <h3>
-              <a href={`/experts?field=${field.id}`}>{field.name}</a>
-            </h3>
-            <p>{field.description}</p>
-          </li>
-        ))}
-      </ul>
-      <p class="notice">{t('info.opensSoon', { email: ctx.support.email })}</p>
-    </Layout>
-  );
-}

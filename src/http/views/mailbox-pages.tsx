@@ -1,4 +1,4 @@
-import type { MailboxFilter, MailboxItem } from '../../db/repositories/mailbox-repository.js';
+import type { MailboxFilter, MailboxItem, MessageWithFiles } from '../../db/repositories/mailbox-repository.js';
 import type { NoticeRow } from '../../db/schema.js';
 import { emailCategoriesFor, isNoticeKind, type EmailCategory } from '../../domain/notifications.js';
 import { isStaff } from '../../domain/roles.js';
@@ -123,17 +123,102 @@ function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
-export function ConversationPage({
-  ctx,
-  conversation,
-  values,
-  errors = {},
-  general,
-}: { ctx: PageContext; conversation: ConversationView } & FormState) {
+/** The messages of a thread, oldest first; the reader's own are marked "You". */
+export function MessageList({ ctx, messages }: { ctx: PageContext; messages: readonly MessageWithFiles[] }) {
   const { t } = ctx;
   const me = ctx.actor?.id;
+  return (
+    <ol class="messages">
+      {messages.map((message) => (
+        <li key={message.id} class={message.sender_id === me ? 'message mine' : 'message'} id={`message-${message.id}`}>
+          <p class="message-meta">
+            <strong>{message.sender_id === me ? t('mailbox.you') : message.sender_name}</strong>{' '}
+            <time dateTime={message.created_at}>{formatDateTime(ctx.locale, message.created_at)}</time>
+          </p>
+          {message.body && <p class="message-body">{message.body}</p>}
+          {message.files.length > 0 && (
+            <ul class="attachments" aria-label={t('mailbox.attachments')}>
+              {message.files.map((file) => (
+                <li key={file.id}>
+                  <a href={`/files/${file.id}`} download>
+                    {file.original_name}
+                  </a>{' '}
+                  <span class="muted">({formatSize(file.size_bytes)})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+type MessageFormProps = FormState & {
+  ctx: PageContext;
+  action: string;
+  /** Distinguishes the controls of several message forms on one page. */
+  idPrefix?: string;
+  label?: MessageKey;
+  submit?: MessageKey;
+};
+
+/** A message (text and/or files) form: the reply box of a conversation, a question or an answer about an inquiry. */
+export function MessageForm({ ctx, action, idPrefix = '', label = 'mailbox.replyLabel', submit = 'mailbox.send', values, errors = {}, general }: MessageFormProps) {
+  const { t } = ctx;
+  const bodyId = `${idPrefix}body`;
+  const filesId = `${idPrefix}files`;
   const bodyError = errors['body'];
   const filesError = errors['files'];
+  return (
+    <>
+      <ErrorSummary ctx={ctx} errors={errors} general={general} />
+      <form method="post" action={action} enctype="multipart/form-data" class="form upload-form" data-uploading={t('mailbox.uploading')}>
+        <CsrfInput ctx={ctx} />
+        <div class={bodyError ? 'field field-error' : 'field'}>
+          <label for={bodyId}>{t(label)}</label>
+          {bodyError && (
+            <p class="error-message" id={`${bodyId}-error`}>
+              {t(bodyError.key, bodyError.params)}
+            </p>
+          )}
+          <textarea id={bodyId} name="body" rows={6} maxLength={20000} aria-invalid={bodyError ? 'true' : undefined} aria-describedby={bodyError ? `${bodyId}-error` : undefined}>
+            {values?.['body'] ?? ''}
+          </textarea>
+        </div>
+        <div class={filesError ? 'field field-error' : 'field'}>
+          <label for={filesId}>{t('mailbox.filesLabel')}</label>
+          <p class="hint" id={`${filesId}-hint`}>
+            {t('mailbox.filesHint')}
+          </p>
+          {filesError && (
+            <p class="error-message" id={`${filesId}-error`}>
+              {t(filesError.key, filesError.params)}
+            </p>
+          )}
+          <input
+            id={filesId}
+            name="files"
+            type="file"
+            multiple
+            accept={fileAccept}
+            aria-describedby={filesError ? `${filesId}-hint ${filesId}-error` : `${filesId}-hint`}
+            aria-invalid={filesError ? 'true' : undefined}
+          />
+        </div>
+        <button type="submit" class="button">
+          {t(submit)}
+        </button>
+      </form>
+    </>
+  );
+}
+
+/** What the file pickers offer (the server decides by content). */
+export const fileAccept = '.pdf,.docx,.odt,.txt,.png,.jpg,.jpeg,.webp';
+
+export function ConversationPage({ ctx, conversation, ...form }: { ctx: PageContext; conversation: ConversationView } & FormState) {
+  const { t } = ctx;
   return (
     <Layout ctx={ctx} title={conversation.subject}>
       <p>
@@ -145,69 +230,10 @@ export function ConversationPage({
           <a href={`/mailbox/conversations/${conversation.id}?before=${conversation.olderBeforeId}`}>{t('mailbox.olderMessages')}</a>
         </p>
       )}
-      <ol class="messages">
-        {conversation.messages.map((message) => (
-          <li key={message.id} class={message.sender_id === me ? 'message mine' : 'message'} id={`message-${message.id}`}>
-            <p class="message-meta">
-              <strong>{message.sender_id === me ? t('mailbox.you') : message.sender_name}</strong>{' '}
-              <time dateTime={message.created_at}>{formatDateTime(ctx.locale, message.created_at)}</time>
-            </p>
-            {message.body && <p class="message-body">{message.body}</p>}
-            {message.files.length > 0 && (
-              <ul class="attachments" aria-label={t('mailbox.attachments')}>
-                {message.files.map((file) => (
-                  <li key={file.id}>
-                    <a href={`/files/${file.id}`} download>
-                      {file.original_name}
-                    </a>{' '}
-                    <span class="muted">({formatSize(file.size_bytes)})</span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </li>
-        ))}
-      </ol>
+      <MessageList ctx={ctx} messages={conversation.messages} />
       <section class="card" aria-labelledby="reply-title">
         <h2 id="reply-title">{t('mailbox.replyTitle')}</h2>
-        <ErrorSummary ctx={ctx} errors={errors} general={general} />
-        <form method="post" action={`/mailbox/conversations/${conversation.id}`} enctype="multipart/form-data" class="form upload-form" data-uploading={t('mailbox.uploading')}>
-          <CsrfInput ctx={ctx} />
-          <div class={bodyError ? 'field field-error' : 'field'}>
-            <label for="body">{t('mailbox.replyLabel')}</label>
-            {bodyError && (
-              <p class="error-message" id="body-error">
-                {t(bodyError.key, bodyError.params)}
-              </p>
-            )}
-            <textarea id="body" name="body" rows={6} maxLength={20000} aria-invalid={bodyError ? 'true' : undefined} aria-describedby={bodyError ? 'body-error' : undefined}>
-              {values?.['body'] ?? ''}
-            </textarea>
-          </div>
-          <div class={filesError ? 'field field-error' : 'field'}>
-            <label for="files">{t('mailbox.filesLabel')}</label>
-            <p class="hint" id="files-hint">
-              {t('mailbox.filesHint')}
-            </p>
-            {filesError && (
-              <p class="error-message" id="files-error">
-                {t(filesError.key, filesError.params)}
-              </p>
-            )}
-            <input
-              id="files"
-              name="files"
-              type="file"
-              multiple
-              accept=".pdf,.docx,.odt,.txt,.png,.jpg,.jpeg,.webp"
-              aria-describedby={filesError ? 'files-hint files-error' : 'files-hint'}
-              aria-invalid={filesError ? 'true' : undefined}
-            />
-          </div>
-          <button type="submit" class="button">
-            {t('mailbox.send')}
-          </button>
-        </form>
+        <MessageForm ctx={ctx} action={`/mailbox/conversations/${conversation.id}`} {...form} />
       </section>
     </Layout>
   );

@@ -1,7 +1,8 @@
+import type { CustomerInquiryItem, ExpertInvitationItem } from '../../db/repositories/inquiry-repository.js';
 import { formatDate } from '../../i18n/format.js';
-import type { MessageKey } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
 import { PageHeading } from './components.js';
+import { ExpertAgenda, StatusBadge } from './inquiry-pages.js';
 import { Layout } from './layout.js';
 
 export function HomePage({ ctx }: { ctx: PageContext }) {
@@ -36,21 +37,7 @@ export function HomePage({ ctx }: { ctx: PageContext }) {
   );
 }
 
-/** A page of the menu whose flow opens in a later release: what it is for, and whom to ask meanwhile. */
-export function InfoPage({ ctx, titleKey, leadKey }: { ctx: PageContext; titleKey: MessageKey; leadKey: MessageKey }) {
-  const { t } = ctx;
-  return (
-    <Layout ctx={ctx} title={t(titleKey)}>
-      <PageHeading lead={t(leadKey)}>{t(titleKey)}</PageHeading>
-      <p class="notice">{t('info.opensSoon', { email: ctx.support.email })}</p>
-      {!ctx.actor && (
-        <p>
-          {t('info.signInFirst')} <a href="/login">{t('nav.login')}</a> · <a href="/register">{t('nav.register')}</a>
-        </p>
-      )}
-    </Layout>
-  );
-}
+export type ExpertAgendaView = { fresh: ExpertInvitationItem[]; waiting: ExpertInvitationItem[]; freshTotal: number };
 
 /** What My menu shows about the user's expert side: their profile's leave, or an open application. */
 export type ExpertStatus =
@@ -58,7 +45,17 @@ export type ExpertStatus =
   | { kind: 'application'; status: 'submitted' | 'needs_info' }
   | undefined;
 
-export function MyMenuPage({ ctx, expertStatus }: { ctx: PageContext; expertStatus: ExpertStatus }) {
+export function MyMenuPage({
+  ctx,
+  expertStatus,
+  agenda,
+  inquiries,
+}: {
+  ctx: PageContext;
+  expertStatus: ExpertStatus;
+  agenda: ExpertAgendaView | undefined;
+  inquiries: { items: CustomerInquiryItem[]; total: number };
+}) {
   const { t } = ctx;
   const actor = ctx.actor;
   if (!actor) return null;
@@ -77,8 +74,11 @@ export function MyMenuPage({ ctx, expertStatus }: { ctx: PageContext; expertStat
               </span>
             </p>
           )}
-          <p>{t('myMenu.expertEmpty')}</p>
+          {agenda && <ExpertAgenda ctx={ctx} agenda={agenda} />}
           <ul>
+            <li>
+              <a href="/e-consultations">{t('consultations.title')}</a>
+            </li>
             <li>
               <a href={`/experts/${actor.id}`}>{t('myMenu.expertProfileLink')}</a>
             </li>
@@ -99,7 +99,24 @@ export function MyMenuPage({ ctx, expertStatus }: { ctx: PageContext; expertStat
       )}
       <section class="card">
         <h2>{t('myMenu.customerTitle')}</h2>
-        <p>{t('myMenu.customerEmpty')}</p>
+        {inquiries.items.length === 0 ? (
+          <p>{t('myMenu.customerEmpty')}</p>
+        ) : (
+          <>
+            <ul class="plain-list inquiry-summary-list">
+              {inquiries.items.map((item) => (
+                <li key={item.id}>
+                  <a href={`/inquiries/${item.id}`}>{item.title}</a> <StatusBadge ctx={ctx} kind="inquiry" status={item.status} />
+                  {item.offerCount > 0 && <span class="muted"> · {t('myMenu.offerCount', { count: item.offerCount })}</span>}
+                  {item.waitingQuestionCount > 0 && <span class="attention"> · {t('inquiries.questionsWaiting', { count: item.waitingQuestionCount })}</span>}
+                </li>
+              ))}
+            </ul>
+            <p>
+              <a href="/inquiries">{t('myMenu.allInquiries', { count: inquiries.total })}</a>
+            </p>
+          </>
+        )}
         <p class="actions">
           <a class="button" href="/order/consultation">
             {t('nav.orderConsultation')}
@@ -120,6 +137,9 @@ export function MyMenuPage({ ctx, expertStatus }: { ctx: PageContext; expertStat
         <section class="card">
           <h2>{t('myMenu.staffTitle')}</h2>
           <ul>
+            <li>
+              <a href="/admin/triage">{t('triage.title')}</a>
+            </li>
             <li>
               <a href="/admin/expert-applications">{t('review.queueTitle')}</a>
             </li>

@@ -1,0 +1,393 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
+import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
+import type { Executor } from './user-repository.js';
+
+// ---- inquiries ----
+
+export async function insertInquiry(db: Executor, inquiry: Insertable<InquiriesTable>): Promise<number> {
+  const row = await db.insertInto('inquiries').values(inquiry).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findInquiry(db: Executor, id: number): Promise<InquiryRow | undefined> {
+  return db.selectFrom('inquiries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
+export async function lockInquiry(db: Executor, id: number, isPostgres: boolean): Promise<InquiryRow | undefined> {
+  let query = db.selectFrom('inquiries').selectAll().where('id', '=', id);
+  if (isPostgres) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function updateInquiry(db: Executor, id: number, changes: Updateable<InquiriesTable>): Promise<void> {
+  await db.updateTable('inquiries').set(changes).where('id', '=', id).execute();
+}
+
+export async function attachInquiryFile(db: Executor, inquiryId: number, fileId: number): Promise<void> {
+  await db.insertInto('inquiry_files').values({ inquiry_id: inquiryId, file_id: fileId }).execute();
+}
+
+export type InquiryFile = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>;
+
+export async function listInquiryFiles(db: Executor, inquiryId: number): Promise<InquiryFile[]> {
+  return db
+    .selectFrom('inquiry_files')
+    .innerJoin('files', 'files.id', 'inquiry_files.file_id')
+    .select(['files.id', 'files.original_name', 'files.content_type', 'files.size_bytes'])
+    .where('inquiry_files.inquiry_id', '=', inquiryId)
+    .orderBy('files.id')
+    .execute();
+}
+
+/** A file attached to this inquiry; undefined when the file belongs elsewhere. */
+export async function findInquiryFile(db: Executor, inquiryId: number, fileId: number): Promise<FileRow | undefined> {
+  return db
+    .selectFrom('inquiry_files')
+    .innerJoin('files', 'files.id', 'inquiry_files.file_id')
+    .selectAll('files')
+    .where('inquiry_files.inquiry_id', '=', inquiryId)
+    .where('inquiry_files.file_id', '=', fileId)
+    .executeTakeFirst();
+}
+
+export type CustomerInquiryItem = {
+  id: number;
+  kind: InquiryKind;
+  title: string;
+  status: InquiryStatus;
+  deadlineAt: string;
+  createdAt: string;
+  fieldId: number | null;
+  invitationCount: number;
+  offerCount: number;
+  waitingQuestionCount: number;
+};
+
+/** A customer's inquiries, newest first, with how many experts were invited, offered and asked. */
+export async function listCustomerInquiries(
+  db: Executor,
+  customerId: number,
+  page: { limit: number; offset: number },
+): Promise<{ items: CustomerInquiryItem[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('inquiries as q')
+      .select((eb) => [
+        'q.id',
+        'q.kind',
+        'q.title',
+        'q.status',
+        'q.deadline_at',
+        'q.created_at',
+        'q.field_id',
+        eb.selectFrom('invitations as i').select(eb.fn.countAll<number>().as('n')).whereRef('i.inquiry_id', '=', 'q.id').as('invitation_count'),
+        eb
+          .selectFrom('offers as o')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('o.inquiry_id', '=', 'q.id')
+          .where('o.status', 'in', ['active', 'ordered'])
+          .as('offer_count'),
+        eb
+          .selectFrom('invitations as i')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('i.inquiry_id', '=', 'q.id')
+          .where('i.question_state', '=', 'waiting')
+          .as('waiting_count'),
+      ])
+      .where('q.customer_id', '=', customerId)
+      .orderBy('q.id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    db.selectFrom('inquiries').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', customerId).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(count.n),
+    items: rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      title: r.title,
+      status: r.status,
+      deadlineAt: r.deadline_at,
+      createdAt: r.created_at,
+      fieldId: r.field_id,
+      invitationCount: Number(r.invitation_count ?? 0),
+      offerCount: Number(r.offer_count ?? 0),
+      waitingQuestionCount: Number(r.waiting_count ?? 0),
+    })),
+  };
+}
+
+export type TriageItem = Pick<InquiryRow, 'id' | 'kind' | 'title' | 'created_at' | 'deadline_at' | 'language'>;
+
+/** General inquiries waiting for a moderator, oldest first. */
+export async function listTriageQueue(db: Executor, page: { limit: number; offset: number }): Promise<{ items: TriageItem[]; total: number }> {
+  const [items, count] = await Promise.all([
+    db
+      .selectFrom('inquiries')
+      .select(['id', 'kind', 'title', 'created_at', 'deadline_at', 'language'])
+      .where('status', '=', 'triage')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    db.selectFrom('inquiries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'triage').executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(count.n) };
+}
+
+/** Live inquiries whose offer deadline has passed, a batch at a time. */
+export async function listInquiriesPastDeadline(db: Executor, now: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('inquiries')
+    .select('id')
+    .where('status', 'in', ['triage', 'open'])
+    .where('deadline_at', '<=', now)
+    .orderBy('deadline_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+// ---- invitations ----
+
+export async function insertInvitation(db: Executor, invitation: Insertable<InvitationsTable>): Promise<number> {
+  const row = await db.insertInto('invitations').values(invitation).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findInvitation(db: Executor, inquiryId: number, expertId: number): Promise<InvitationRow | undefined> {
+  return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('expert_id', '=', expertId).executeTakeFirst();
+}
+
+export async function findInvitationById(db: Executor, id: number): Promise<InvitationRow | undefined> {
+  return db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateInvitation(db: Executor, id: number, changes: Updateable<InvitationsTable>): Promise<void> {
+  await db.updateTable('invitations').set(changes).where('id', '=', id).execute();
+}
+
+/** The ids of the experts invited to an inquiry. */
+export async function listInvitedExpertIds(db: Executor, inquiryId: number): Promise<number[]> {
+  const rows = await db.selectFrom('invitations').select('expert_id').where('inquiry_id', '=', inquiryId).orderBy('id').execute();
+  return rows.map((r) => r.expert_id);
+}
+
+export type InvitationWithExpert = InvitationRow & {
+  display_name: string;
+  photo_file_id: number | null;
+  price_level: number;
+  rating_count: number;
+  rating_sum: number;
+};
+
+/** Every invitation of an inquiry with the expert's public card data, in the order they were sent. */
+export async function listInvitationsOfInquiry(db: Executor, inquiryId: number): Promise<InvitationWithExpert[]> {
+  return db
+    .selectFrom('invitations as i')
+    .innerJoin('expert_profiles as p', 'p.user_id', 'i.expert_id')
+    .selectAll('i')
+    .select(['p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
+    .where('i.inquiry_id', '=', inquiryId)
+    .orderBy('i.id')
+    .execute();
+}
+
+export type ExpertInvitationItem = {
+  id: number;
+  inquiryId: number;
+  status: InvitationStatus;
+  questionState: string;
+  isRandom: boolean;
+  createdAt: string;
+  kind: InquiryKind;
+  title: string;
+  inquiryStatus: InquiryStatus;
+  deadlineAt: string;
+  fieldId: number | null;
+};
+
+function invitationItems(db: Executor, expertId: number) {
+  return db
+    .selectFrom('invitations as i')
+    .innerJoin('inquiries as q', 'q.id', 'i.inquiry_id')
+    .select(['i.id', 'i.inquiry_id', 'i.status', 'i.question_state', 'i.is_random', 'i.created_at', 'q.kind', 'q.title', 'q.status as inquiry_status', 'q.deadline_at', 'q.field_id'])
+    .where('i.expert_id', '=', expertId);
+}
+
+type InvitationItemRow = Awaited<ReturnType<ReturnType<typeof invitationItems>['execute']>>[number];
+
+function toItem(r: InvitationItemRow): ExpertInvitationItem {
+  return {
+    id: r.id,
+    inquiryId: r.inquiry_id,
+    status: r.status,
+    questionState: r.question_state,
+    isRandom: r.is_random === 1,
+    createdAt: r.created_at,
+    kind: r.kind,
+    title: r.title,
+    inquiryStatus: r.inquiry_status,
+    deadlineAt: r.deadline_at,
+    fieldId: r.field_id,
+  };
+}
+
+/**
+ * An expert's invitations, newest first, by filter and kind. Each filter is a prefix of an index
+ * on (expert_id, status | question_state, id), so a page reads only the expert's own rows.
+ */
+export async function listExpertInvitations(
+  db: Executor,
+  expertId: number,
+  options: { filter: InvitationFilter; kind: InquiryKind | undefined; limit: number; offset: number },
+): Promise<{ items: ExpertInvitationItem[]; total: number }> {
+  const narrow = <Q extends ReturnType<typeof invitationItems>>(query: Q): Q => {
+    let q = query;
+    if (options.filter === 'asked') q = q.where('i.question_state', '=', 'waiting') as Q;
+    else if (options.filter !== 'all') q = q.where('i.status', '=', options.filter) as Q;
+    if (options.kind) q = q.where('q.kind', '=', options.kind) as Q;
+    return q;
+  };
+  const [rows, count] = await Promise.all([
+    narrow(invitationItems(db, expertId)).orderBy('i.id', 'desc').limit(options.limit).offset(options.offset).execute(),
+    narrow(invitationItems(db, expertId))
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toItem), total: Number(count.n) };
+}
+
+/**
+ * What My menu shows an expert: new invitations first, then the open ones waiting for their
+ * action (opened but not answered, or with a question the customer has answered).
+ */
+export async function listExpertAgenda(db: Executor, expertId: number, limit: number): Promise<{ fresh: ExpertInvitationItem[]; waiting: ExpertInvitationItem[]; freshTotal: number }> {
+  const [fresh, waiting, count] = await Promise.all([
+    invitationItems(db, expertId).where('i.status', '=', 'new').orderBy('i.id', 'desc').limit(limit).execute(),
+    invitationItems(db, expertId)
+      .where((eb) => eb.or([eb('i.status', '=', 'seen'), eb.and([eb('i.status', '=', 'offered'), eb('i.question_state', '=', 'answered')])]))
+      .orderBy('i.id', 'desc')
+      .limit(limit)
+      .execute(),
+    db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expert_id', '=', expertId)
+      .where('status', '=', 'new')
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { fresh: fresh.map(toItem), waiting: waiting.map(toItem), freshTotal: Number(count.n) };
+}
+
+/**
+ * Open invitations of live inquiries whose deadline is within the reminder window and that
+ * have not been reminded: the expert has neither offered nor declined.
+ */
+export async function listInvitationsToRemind(db: Executor, window: { now: string; until: string }, limit: number): Promise<(InvitationRow & { title: string; deadline_at: string })[]> {
+  return db
+    .selectFrom('invitations as i')
+    .innerJoin('inquiries as q', 'q.id', 'i.inquiry_id')
+    .selectAll('i')
+    .select(['q.title', 'q.deadline_at'])
+    .where('q.status', '=', 'open')
+    .where('q.deadline_at', '>', window.now)
+    .where('q.deadline_at', '<=', window.until)
+    .where('i.status', 'in', ['new', 'seen'])
+    .where('i.reminded_at', 'is', null)
+    .orderBy('i.id')
+    .limit(limit)
+    .execute();
+}
+
+/** The open invitations (and their experts) of an inquiry: who still has a say in it. */
+export async function listOpenInvitations(db: Executor, inquiryId: number): Promise<InvitationRow[]> {
+  return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('status', 'in', ['new', 'seen', 'offered']).orderBy('id').execute();
+}
+
+/** Sets the question state of an invitation's thread after a message: the expert asked (`waiting`) or the customer answered. */
+export async function recordQuestionState(db: Executor, invitationId: number, state: 'waiting' | 'answered', now: string): Promise<void> {
+  let query = db.updateTable('invitations').set({ question_state: state, updated_at: now }).where('id', '=', invitationId);
+  // An answer only closes a question that was asked.
+  if (state === 'answered') query = query.where('question_state', '=', 'waiting');
+  await query.execute();
+}
+
+// ---- eligible experts ----
+
+export type AvailableExpert = {
+  id: number;
+  displayName: string;
+  photoFileId: number | null;
+  priceLevel: number;
+  ratingCount: number;
+  ratingSum: number;
+};
+
+/**
+ * Experts of a field who can take a new inquiry now: an active profile, the expert role, an
+ * account that is not blocked, not on leave (a leave whose return day has come counts as ended
+ * even before the sweep clears it). Best rated first; `excludeUserId` (the customer) left out.
+ */
+export async function listAvailableExperts(db: Executor, fieldId: number, options: { now: string; excludeUserId: number; limit: number }): Promise<AvailableExpert[]> {
+  const rows = await db
+    .selectFrom('expert_fields as ef')
+    .innerJoin('expert_profiles as p', 'p.user_id', 'ef.expert_id')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .innerJoin('user_roles as r', (join) => join.onRef('r.user_id', '=', 'u.id').on('r.role', '=', 'expert'))
+    .select(['p.user_id', 'p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
+    .where('ef.field_id', '=', fieldId)
+    .where('p.is_active', '=', 1)
+    .where('u.blocked_at', 'is', null)
+    .where('u.id', '!=', options.excludeUserId)
+    .where((eb) => eb.or([eb('p.is_on_leave', '=', 0), eb.and([eb('p.leave_until', 'is not', null), eb('p.leave_until', '<=', options.now)])]))
+    .orderBy('p.rating_score', 'desc')
+    .orderBy('p.rating_count', 'desc')
+    .orderBy('p.user_id')
+    .limit(options.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.user_id,
+    displayName: r.display_name,
+    photoFileId: r.photo_file_id,
+    priceLevel: r.price_level,
+    ratingCount: r.rating_count,
+    ratingSum: r.rating_sum,
+  }));
+}
+
+// ---- offers ----
+
+export async function findOfferOfInvitation(db: Executor, invitationId: number): Promise<OfferRow | undefined> {
+  return db.selectFrom('offers').selectAll().where('invitation_id', '=', invitationId).executeTakeFirst();
+}
+
+export async function insertOffer(db: Executor, offer: Insertable<OffersTable>): Promise<number> {
+  const row = await db.insertInto('offers').values(offer).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateOffer(db: Executor, id: number, changes: Updateable<OffersTable>): Promise<void> {
+  await db.updateTable('offers').set(changes).where('id', '=', id).execute();
+}
+
+/** The offers of an inquiry in the given statuses, cheapest first. */
+export async function listOffersOfInquiry(db: Executor, inquiryId: number, statuses: readonly OfferStatus[]): Promise<OfferRow[]> {
+  return db
+    .selectFrom('offers')
+    .selectAll()
+    .where('inquiry_id', '=', inquiryId)
+    .where('status', 'in', [...statuses])
+    .orderBy('price_cents')
+    .orderBy('id')
+    .execute();
+}
+
+/** Active offers whose validity has ended, a batch at a time. */
+export async function listLapsedOffers(db: Executor, now: string, limit: number): Promise<OfferRow[]> {
+  return db.selectFrom('offers').selectAll().where('status', '=', 'active').where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute();
+}
