@@ -7,6 +7,7 @@ import { createScryptHasher } from '../../src/adapters/password-hasher.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildContainer } from '../../src/container.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
+import type { RandomSource } from '../../src/domain/inquiries.js';
 import { buildApp } from '../../src/http/app.js';
 import type { RouteEnv } from '../../src/http/routes/route-env.js';
 import type { Deps } from '../../src/use-cases/deps.js';
@@ -26,6 +27,8 @@ export type TestApp = {
 
 export type TestAppOptions = {
   env?: Record<string, string>;
+  /** The random source for random choices (default: crypto). */
+  random?: RandomSource;
   extraRoutes?: (app: FastifyInstance, env: RouteEnv) => void;
 };
 
@@ -51,6 +54,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     database,
     clock,
     hasher: createScryptHasher(10),
+    ...(options.random ? { random: options.random } : {}),
   });
   const app = await buildApp({
     config,
