@@ -49,6 +49,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How many experts of the chosen field a general inquiry goes to, picked at random. */
   RANDOM_INVITATIONS: positiveInt.max(25).default(3),
+  /** How many inquiries one customer may send in 24 hours (a brake on spam to experts). */
+  INQUIRIES_PER_DAY: positiveInt.default(30),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
 });
@@ -71,7 +73,7 @@ export type Config = {
   support: { email: string; skype: string; phone: string | undefined };
   logLevel: string;
   runWorker: boolean;
-  inquiries: { randomInvitations: number };
+  inquiries: { randomInvitations: number; perDay: number };
 };
 
 export class ConfigError extends Error {}
@@ -115,6 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     support: { email: e.SUPPORT_EMAIL, skype: e.SUPPORT_SKYPE, phone: e.SUPPORT_PHONE },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
-    inquiries: { randomInvitations: e.RANDOM_INVITATIONS },
+    inquiries: { randomInvitations: e.RANDOM_INVITATIONS, perDay: e.INQUIRIES_PER_DAY },
   };
 }

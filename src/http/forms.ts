@@ -189,13 +189,15 @@ const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([
   'OFFER_EXISTS',
   'OFFER_EXPIRED',
   'NO_EXPERTS_AVAILABLE',
+  'RATE_LIMITED',
 ]);
 
 /**
- * The status to show a form again with when a use case refused it: 422 for invalid input, 409
- * when the object's state no longer allows it; undefined for errors the error handler answers.
+ * The status to show a form again with when a use case refused it: 422 for invalid input, 429
+ * for too many attempts, 409 when the object's state no longer allows it; undefined for errors
+ * the error handler answers.
  */
-export function formRefusalStatus(error: unknown): 422 | 409 | undefined {
+export function formRefusalStatus(error: unknown): 422 | 429 | 409 | undefined {
   if (!(error instanceof DomainError) || !formRefusals.has(error.code)) return undefined;
-  return error.code === 'VALIDATION' ? 422 : 409;
+  return error.code === 'VALIDATION' ? 422 : error.code === 'RATE_LIMITED' ? 429 : 409;
 }

@@ -19,7 +19,7 @@ export type Deps = {
   login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
   /** Uniform random integers for the random choice of experts (crypto by default). */
   random: RandomSource;
-  inquiries: { randomInvitations: number };
+  inquiries: { randomInvitations: number; perDay: number };
 };
 
 /** How long each kind of single-use link stays valid. */

@@ -46,6 +46,7 @@ import { isStaff, type Actor, type Locale } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 import { fieldView, type FieldView } from './fields.js';
 import { notify } from './notify.js';
+import { countAttempt, requireUnderLimit } from './rate-limits.js';
 import { recordFiles, withUploads, type UploadedPart } from './uploads.js';
 
 export type { InquiryInput } from '../domain/inquiries.js';
@@ -102,9 +103,12 @@ async function inviteExperts(trx: Executor, deps: Deps, inquiry: { id: number; t
 /**
  * A customer sends an inquiry: to the experts they chose in a field, or (without a field) to the
  * moderators' triage queue. Creates the inquiry, its files and one invitation per expert; every
- * invited expert is notified (mailbox + e-mail), as are moderators for a general inquiry.
+ * invited expert is notified (mailbox + e-mail), as are moderators for a general inquiry. A
+ * customer sends at most `inquiries.perDay` inquiries in 24 hours (RATE_LIMITED beyond).
  */
 export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInput, uploads: UploadedPart[]): Promise<number> {
+  const limit = [{ key: `inquiries:user:${actor.id}`, max: deps.inquiries.perDay, windowMs: 24 * 3_600_000 }];
+  await requireUnderLimit(deps, limit);
   const now = deps.clock.now();
   const problems = inquiryProblems(input, now, uploads.length);
   if (input.fieldId !== undefined && !problems['expertIds']) {
@@ -118,7 +122,7 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
   if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems, params: { max: inquiryLimits.maxInvitations } });
   if (input.fieldId !== undefined) await assertActiveField(deps.db, input.fieldId);
 
-  return withUploads(deps.fileStore, uploads, (kept) =>
+  const id = await withUploads(deps.fileStore, uploads, (kept) =>
     deps.db.transaction().execute(async (trx) => {
       const at = iso(now);
       const isGeneral = input.fieldId === undefined;
@@ -150,6 +154,8 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
       return id;
     }),
   );
+  await countAttempt(deps, limit);
+  return id;
 }
 
 // ---- reading ----

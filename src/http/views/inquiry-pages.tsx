@@ -217,7 +217,6 @@ export function MyInquiriesPage({ ctx, items, page, pages }: { ctx: PageContext;
       ) : (
         <div class="table-wrap">
           <table>
-            <caption class="visually-hidden">{t('inquiries.myTitle')}</caption>
             <thead>
               <tr>
                 <th scope="col">{t('inquiries.titleLabel')}</th>
@@ -345,7 +344,6 @@ function OffersTable({ ctx, invitations }: { ctx: PageContext; invitations: Invi
   return (
     <div class="table-wrap">
       <table class="offers">
-        <caption class="visually-hidden">{t('inquiries.offersTitle')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('inquiries.expert')}</th>
@@ -387,7 +385,6 @@ function InvitedExperts({ ctx, invitations }: { ctx: PageContext; invitations: I
   return (
     <div class="table-wrap">
       <table>
-        <caption class="visually-hidden">{t('inquiries.invitedTitle')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('inquiries.expert')}</th>
