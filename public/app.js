@@ -42,9 +42,10 @@
         if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
       });
       request.addEventListener('load', function () {
+        // The request has already followed the redirect and fetched the page (with its one-time
+        // confirmation): show that page under its own address rather than load it again.
         if (request.status >= 200 && request.status < 300 && request.responseURL && request.responseURL !== form.action) {
-          window.location.assign(request.responseURL);
-          return;
+          window.history.pushState(null, '', request.responseURL);
         }
         document.open();
         document.write(request.responseText);

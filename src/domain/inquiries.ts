@@ -170,8 +170,10 @@ export function deadlineProblem(day: string, now: Date): string | undefined {
   if (!isCalendarDate(day)) return 'dateInvalid';
   const today = tallinnDayOf(now);
   if (day < today) return 'dateInPast';
-  const latest = new Date(now.getTime() + inquiryLimits.maxDeadlineDays * 86_400_000);
-  if (day > tallinnDayOf(latest)) return 'deadlineTooFar';
+  // Counted in calendar days: a clock change within the window must not move the last day.
+  const latest = new Date(`${today}T12:00:00Z`);
+  latest.setUTCDate(latest.getUTCDate() + inquiryLimits.maxDeadlineDays);
+  if (day > latest.toISOString().slice(0, 10)) return 'deadlineTooFar';
   return undefined;
 }
 
@@ -274,7 +276,7 @@ export type RandomSource = { integer(maxExclusive: number): number };
  */
 export function pickRandomly<T>(candidates: readonly T[], count: number, random: RandomSource): T[] {
   const pool = [...candidates];
-  const take = Math.min(count, pool.length);
+  const take = Math.max(0, Math.min(count, pool.length));
   for (let i = 0; i < take; i += 1) {
     const j = i + random.integer(pool.length - i);
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];

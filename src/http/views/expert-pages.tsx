@@ -99,9 +99,9 @@ function ExpertCard({ ctx, item }: { ctx: PageContext; item: DirectoryItem }) {
   );
 }
 
-type SelectOption = { value: string; label: string };
+export type SelectOption = { value: string; label: string };
 
-function Select({ ctx, name, label, options, value }: { ctx: PageContext; name: string; label: MessageKey; options: SelectOption[]; value: string }) {
+export function Select({ ctx, name, label, options, value }: { ctx: PageContext; name: string; label: MessageKey; options: SelectOption[]; value: string }) {
   return (
     <div class="field">
       <label for={name}>{ctx.t(label)}</label>

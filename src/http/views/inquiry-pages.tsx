@@ -8,7 +8,7 @@ import type { FieldView } from '../../use-cases/fields.js';
 import type { PageContext } from '../context.js';
 import type { FormState } from './auth-pages.js';
 import { ChoiceGroup, CsrfInput, ErrorSummary, Field, PageHeading, Pagination, TextArea, type FieldError } from './components.js';
-import { Avatar, languageChoices, priceLevelLabel, profilePhotoUrl } from './expert-pages.js';
+import { Avatar, languageChoices, priceLevelLabel, profilePhotoUrl, Select } from './expert-pages.js';
 import { Layout } from './layout.js';
 import { fileAccept, MessageForm, MessageList } from './mailbox-pages.js';
 
@@ -185,7 +185,7 @@ export function InquiryFormPage({ ctx, view, values, errors = {}, general, chose
             </div>
             <Field ctx={ctx} name="deadline" type="date" label="inquiries.deadline" hint="inquiries.deadlineHint" values={formValues} errors={errors} />
             <Field ctx={ctx} name="wishedBy" type="date" label="inquiries.wishedBy" hint="inquiries.wishedByHint" values={values} errors={errors} isRequired={false} />
-            <ChoiceGroup ctx={ctx} name="language" legend="inquiries.language" type="radio" choices={languageChoices(ctx)} chosen={chosenLanguage} errors={errors} />
+            <Select ctx={ctx} name="language" label="inquiries.language" options={languageChoices(ctx)} value={chosenLanguage[0] ?? view.defaults.language} />
             <p class="hint">{t('inquiries.privacyNote')}</p>
             <button type="submit" class="button">
               {isGeneral ? t('inquiries.sendGeneralButton') : t('inquiries.send')}
@@ -344,6 +344,7 @@ function OffersTable({ ctx, invitations }: { ctx: PageContext; invitations: Invi
   return (
     <div class="table-wrap">
       <table class="offers">
+        <caption class="visually-hidden">{t('inquiries.offersTitle')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('inquiries.expert')}</th>
@@ -385,6 +386,7 @@ function InvitedExperts({ ctx, invitations }: { ctx: PageContext; invitations: I
   return (
     <div class="table-wrap">
       <table>
+        <caption class="visually-hidden">{t('inquiries.invitedTitle')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('inquiries.expert')}</th>
@@ -649,7 +651,11 @@ function StaffSections({ ctx, detail, fields, forms, randomInvitations }: { ctx:
               {t('triage.assign')}
             </button>
           </form>
-          <h2>{t('triage.rejectTitle')}</h2>
+        </section>
+      )}
+      {inquiry.status === 'triage' && (
+        <section class="card" aria-labelledby="reject-title">
+          <h2 id="reject-title">{t('triage.rejectTitle')}</h2>
           <ErrorSummary ctx={ctx} errors={forms['reject']?.errors ?? {}} general={forms['reject']?.general} />
           <form method="post" action={`/admin/triage/${inquiry.id}/reject`} class="form" novalidate>
             <CsrfInput ctx={ctx} />
