@@ -31,6 +31,8 @@ export const domainErrorCodes = {
   APPLICATION_EXISTS: 'APPLICATION_EXISTS',
   /** The field is in use (experts, applications, inquiries): it can be deactivated, not deleted. */
   FIELD_IN_USE: 'FIELD_IN_USE',
+  /** Inquiries name the document type (`details.inquiries`): it can be hidden, not deleted. */
+  DOCUMENT_TYPE_IN_USE: 'DOCUMENT_TYPE_IN_USE',
   /** The offer's validity has ended: it can no longer be ordered. */
   OFFER_EXPIRED: 'OFFER_EXPIRED',
   /** The inquiry's offer deadline has passed: no new offers, questions or changes. */

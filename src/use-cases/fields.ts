@@ -48,7 +48,7 @@ export async function listFieldsForAdmin(deps: Deps, actor: Actor): Promise<(Fie
   return fields.map((f) => ({ ...f, expertCount: counts.get(f.id) ?? 0 }));
 }
 
-export async function getFieldForAdmin(deps: Deps, actor: Actor, id: number): Promise<FieldRow & { uses: { experts: number; applications: number } }> {
+export async function getFieldForAdmin(deps: Deps, actor: Actor, id: number): Promise<FieldRow & { uses: { experts: number; applications: number; inquiries: number } }> {
   assertAdmin(actor);
   const field = await findField(deps.db, id);
   if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
@@ -137,7 +137,7 @@ export async function deleteField(deps: Deps, actor: Actor, id: number): Promise
     const field = await lockField(trx, id, deps.engine === 'postgres');
     if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
     const uses = await countFieldUses(trx, id);
-    if (uses.experts > 0 || uses.applications > 0) throw new DomainError('FIELD_IN_USE', uses);
+    if (uses.experts > 0 || uses.applications > 0 || uses.inquiries > 0) throw new DomainError('FIELD_IN_USE', uses);
     await deleteFieldRow(trx, id);
   });
 }

@@ -7,6 +7,7 @@ import { createExpert, createField, personApplication } from '../support/experts
 import { createUser, loginAs } from '../support/factories.js';
 import { postMultipart } from '../support/multipart.js';
 import { fieldError, fieldValue, signedInUser } from '../support/pages.js';
+import { createInquiryAs } from '../support/inquiries.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -551,14 +552,14 @@ describe('deleting a field', () => {
     const { browser: admin } = await signedInAdmin();
 
     const form = await admin.get(`/admin/fields/${field.id}`);
-    expect(mainText(form.body)).toContain('Eksperte: 1 · taotlusi: 0');
-    expect(mainText(form.body)).toContain('Seda valdkonda kasutavad eksperdid või taotlused, seega ei saa seda kustutada.');
+    expect(mainText(form.body)).toContain('Eksperte: 1 · taotlusi: 0 · päringuid: 0');
+    expect(mainText(form.body)).toContain('Seda valdkonda kasutavad eksperdid, taotlused või päringud, seega ei saa seda kustutada.');
     expect(form.body).not.toContain(`action="/admin/fields/${field.id}/delete"`);
 
     const page = await remove(admin, field.id);
     expect(page.status).toBe(409);
     expect(mainText(page.body)).toContain(
-      'Seda valdkonda kasutavad eksperdid või taotlused (1 eksperti, 0 taotlust). Selle asemel saate valdkonna peita.',
+      'Seda valdkonda kasutavad eksperdid, taotlused või päringud (1 eksperti, 0 taotlust, 0 päringut). Selle asemel saate valdkonna peita.',
     );
     expect(await fieldRows()).toHaveLength(1);
     expect(adminRows((await admin.get('/admin/fields')).body)[0]).toMatchObject({ id: field.id, experts: 1 });
@@ -572,11 +573,24 @@ describe('deleting a field', () => {
 
     const page = await remove(admin, field.id);
     expect(page.status).toBe(409);
-    expect(mainText(page.body)).toContain('(0 eksperti, 1 taotlust)');
+    expect(mainText(page.body)).toContain('(0 eksperti, 1 taotlust, 0 päringut)');
     expect(await fieldRows()).toHaveLength(1);
 
     await t.deps.db.updateTable('expert_applications').set({ status: 'withdrawn' }).execute();
     expect((await remove(admin, field.id)).status).toBe(409);
+    expect(await fieldRows()).toHaveLength(1);
+  });
+
+  it('refuses to delete a field an inquiry names, even when no expert serves it any more', async () => {
+    const field = await createField(t, { nameEt: 'Perekonnaõigus', nameEn: 'Family law' });
+    const expert = await createExpert(t, { fieldIds: [field.id] });
+    await createInquiryAs(t, await createUser(t), { fieldId: field.id, expertIds: [expert.id] });
+    await t.deps.db.deleteFrom('expert_fields').where('field_id', '=', field.id).execute();
+    const { browser: admin } = await signedInAdmin();
+
+    const page = await remove(admin, field.id);
+    expect(page.status).toBe(409);
+    expect(mainText(page.body)).toContain('(0 eksperti, 0 taotlust, 1 päringut)');
     expect(await fieldRows()).toHaveLength(1);
   });
 

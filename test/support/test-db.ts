@@ -36,11 +36,25 @@ const schemaOf = new WeakMap<DatabaseHandle, string>();
 // Migrating a schema is the slow part of a PostgreSQL test (dozens of DDL statements under the
 // lock above). A test file therefore migrates a schema once and reuses it: when a test's
 // database is destroyed its schema goes back to this file's pool, and the next test gets it
-// emptied (TRUNCATE … RESTART IDENTITY: no rows, sequences from 1), which is what a freshly
-// migrated schema holds. The setup file drops the pool's schemas after the file.
+// emptied (no rows, sequences from 1) and given back the rows the migrations themselves insert
+// (the default document types), which is what a freshly migrated schema holds. The setup file
+// drops the pool's schemas after the file.
 const freeSchemas: string[] = [];
 const pooledSchemas: string[] = [];
 const schemaShapes = new Map<string, SchemaShape>();
+/** Per schema: the rows each table held right after migrating, by table. */
+const migratedRows = new Map<string, Map<string, Record<string, unknown>[]>>();
+
+/** Reads the rows the migrations left in a freshly migrated schema. */
+async function captureMigratedRows(db: Db, schema: string): Promise<void> {
+  const shape = await shapeOf(db, schema);
+  const rows = new Map<string, Record<string, unknown>[]>();
+  for (const table of shape.deleteOrder) {
+    const found = (await sql.raw<Record<string, unknown>>(`select * from ${schema}."${table}" order by 1`).execute(db)).rows;
+    if (found.length > 0) rows.set(table, found);
+  }
+  migratedRows.set(schema, rows);
+}
 
 type SchemaShape = {
   /** One query naming every table that holds rows or whose identity sequence has moved. */
@@ -110,6 +124,19 @@ async function emptySchema(db: Db, schema: string): Promise<void> {
         : `delete from ${schema}."${table}";`,
     );
   await sql.raw(statements.join('\n')).execute(db);
+  // Parents before children: the reverse of the delete order.
+  for (const table of [...shape.deleteOrder].reverse()) {
+    const rows = migratedRows.get(schema)?.get(table);
+    if (!rows || !used.has(table)) continue;
+    await db
+      .withSchema(schema)
+      .insertInto(table as never)
+      .values(rows as never)
+      .execute();
+    if (shape.identityTables.has(table)) {
+      await sql.raw(`select setval(pg_get_serial_sequence('${schema}."${table}"', 'id'), (select max(id) from ${schema}."${table}"))`).execute(db);
+    }
+  }
 }
 
 /** Opens a handle on a schema of this file's pool, emptied, or on a newly migrated one. */
@@ -125,6 +152,7 @@ async function openPooledSchema(): Promise<{ handle: DatabaseHandle; schema: str
         await admin.query(`create schema ${schema}`);
         await migrateToLatest(handle.db, { schema });
       });
+      await captureMigratedRows(handle.db, schema);
       pooledSchemas.push(schema);
     }
   } catch (error) {

@@ -71,16 +71,16 @@ export async function findNeighbourField(db: Executor, field: FieldRow, directio
 }
 
 /** How many experts and applications name the field (later: inquiries too). */
-export async function countFieldUses(db: Executor, fieldId: number): Promise<{ experts: number; applications: number }> {
-  const [experts, applications] = await Promise.all([
-    db.selectFrom('expert_fields').select((eb) => eb.fn.countAll<number>().as('n')).where('field_id', '=', fieldId).executeTakeFirstOrThrow(),
+export async function countFieldUses(db: Executor, fieldId: number): Promise<{ experts: number; applications: number; inquiries: number }> {
+  const count = (table: 'expert_fields' | 'expert_application_fields' | 'inquiries') =>
     db
-      .selectFrom('expert_application_fields')
+      .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('field_id', '=', fieldId)
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { experts: Number(experts.n), applications: Number(applications.n) };
+      .executeTakeFirstOrThrow()
+      .then((row) => Number(row.n));
+  const [experts, applications, inquiries] = await Promise.all([count('expert_fields'), count('expert_application_fields'), count('inquiries')]);
+  return { experts, applications, inquiries };
 }
 
 /** Number of active experts per field (for the admin list and the field chooser). */

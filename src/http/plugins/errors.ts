@@ -19,6 +19,7 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
   INVALID_STATE: [409, 'badRequest'],
   APPLICATION_EXISTS: [409, 'badRequest'],
   FIELD_IN_USE: [409, 'badRequest'],
+  DOCUMENT_TYPE_IN_USE: [409, 'badRequest'],
   OFFER_EXPIRED: [409, 'badRequest'],
   DEADLINE_PASSED: [409, 'badRequest'],
   OFFER_EXISTS: [409, 'badRequest'],

@@ -12,7 +12,12 @@ export function AdminNav({ ctx, current }: { ctx: PageContext; current: string }
   const links: { href: string; label: string }[] = [
     { href: '/admin/expert-applications', label: t('review.queueTitle') },
     { href: '/admin/users', label: t('admin.usersTitle') },
-    ...(actor?.roles.includes('admin') ? [{ href: '/admin/fields', label: t('fieldAdmin.title') }] : []),
+    ...(actor?.roles.includes('admin')
+      ? [
+          { href: '/admin/fields', label: t('fieldAdmin.title') },
+          { href: '/admin/document-types', label: t('documentTypeAdmin.title') },
+        ]
+      : []),
   ];
   return (
     <nav class="admin-nav" aria-label={t('admin.title')}>

@@ -90,7 +90,7 @@ export function FieldsAdminPage({ ctx, fields, ...form }: { ctx: PageContext; fi
   );
 }
 
-export function FieldEditPage({ ctx, field, ...form }: { ctx: PageContext; field: FieldRow & { uses: { experts: number; applications: number } } } & FormState) {
+export function FieldEditPage({ ctx, field, ...form }: { ctx: PageContext; field: FieldRow & { uses: { experts: number; applications: number; inquiries: number } } } & FormState) {
   const { t } = ctx;
   const values: FormValues = form.values ?? {
     nameEt: field.name_et,
@@ -99,14 +99,14 @@ export function FieldEditPage({ ctx, field, ...form }: { ctx: PageContext; field
     descriptionEn: field.description_en,
     isActive: field.is_active ? 'on' : '',
   };
-  const isInUse = field.uses.experts > 0 || field.uses.applications > 0;
+  const isInUse = field.uses.experts > 0 || field.uses.applications > 0 || field.uses.inquiries > 0;
   return (
     <Layout ctx={ctx} title={field.name_et}>
       <AdminNav ctx={ctx} current="/admin/fields" />
       <p>
         <a href="/admin/fields">← {t('fieldAdmin.title')}</a>
       </p>
-      <PageHeading lead={t('fieldAdmin.uses', { experts: field.uses.experts, applications: field.uses.applications })}>{field.name_et}</PageHeading>
+      <PageHeading lead={t('fieldAdmin.uses', { experts: field.uses.experts, applications: field.uses.applications, inquiries: field.uses.inquiries })}>{field.name_et}</PageHeading>
       <section class="card">
         <FieldForm ctx={ctx} action={`/admin/fields/${field.id}`} submitLabel={t('common.save')} {...form} values={values} />
       </section>

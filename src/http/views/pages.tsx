@@ -151,6 +151,11 @@ export function MyMenuPage({
                 <a href="/admin/fields">{t('fieldAdmin.title')}</a>
               </li>
             )}
+            {actor.roles.includes('admin') && (
+              <li>
+                <a href="/admin/document-types">{t('documentTypeAdmin.title')}</a>
+              </li>
+            )}
             {(ctx.isDevelopment || actor.roles.includes('admin')) && (
               <li>
                 <a href="/sent-emails">{t('sentEmails.title')}</a>
