@@ -119,7 +119,7 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
     const type = await findDocumentType(deps.db, input.documentTypeId);
     if (!type || type.is_active !== 1) problems['documentTypeId'] = 'chooseDocumentType';
   }
-  if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems, params: { max: inquiryLimits.maxInvitations } });
+  if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems, params: { max: inquiryLimits.maxInvitations, days: inquiryLimits.maxDeadlineDays } });
   if (input.fieldId !== undefined) await assertActiveField(deps.db, input.fieldId);
 
   const id = await withUploads(deps.fileStore, uploads, (kept) =>
@@ -273,7 +273,7 @@ async function invitationViews(db: Executor, invitations: InvitationWithExpert[]
         expertName: i.display_name,
         photoFileId: i.photo_file_id,
         priceLevel: i.price_level,
-        rating: { average: ratingAverage(i.rating_sum, i.rating_count), count: i.rating_count },
+        rating: { average: ratingAverage(i.rating_count, i.rating_sum), count: i.rating_count },
         status: i.status,
         questionState: i.question_state,
         isRandom: i.is_random === 1,
@@ -395,7 +395,7 @@ export async function closeInvitations(trx: Executor, deps: Deps, inquiry: Inqui
 export async function extendDeadline(deps: Deps, actor: Actor, inquiryId: number, day: string): Promise<void> {
   const now = deps.clock.now();
   const problem = deadlineProblem(day, now);
-  if (problem) throw new DomainError('VALIDATION', { fields: { deadline: problem }, params: { max: inquiryLimits.maxDeadlineDays } });
+  if (problem) throw new DomainError('VALIDATION', { fields: { deadline: problem }, params: { days: inquiryLimits.maxDeadlineDays } });
   await deps.db.transaction().execute(async (trx) => {
     const inquiry = await lockOwnInquiry(trx, deps, actor, inquiryId);
     const status = nextInquiryStatus(inquiry.status, 'extendDeadline');

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { tallinnDayOf } from '../../domain/calendar.js';
-import type { DomainError } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { inquiryKinds, inquiryLimits, invitationFilters, parseEuros, type InquiryKind } from '../../domain/inquiries.js';
 import { messageMaxLength } from '../../domain/notifications.js';
 import { activeFields } from '../../use-cases/fields.js';
@@ -251,8 +251,9 @@ export function inquiryRoutes(app: FastifyInstance, env: RouteEnv): void {
     form: (request) => `answer-${answerParams.safeParse(request.params).data?.invitationId ?? 0}`,
     flash: 'inquiries.answerSent',
     run: (request, id, data) => {
-      const params = answerParams.parse(request.params);
-      return answerQuestion(deps, actorOf(request), id, params.invitationId, { body: data.body, uploads: request.uploads.filter((u) => u.fieldName === 'files') });
+      const params = answerParams.safeParse(request.params);
+      if (!params.success) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
+      return answerQuestion(deps, actorOf(request), id, params.data.invitationId, { body: data.body, uploads: request.uploads.filter((u) => u.fieldName === 'files') });
     },
   });
   action('/inquiries/:id/questions', {

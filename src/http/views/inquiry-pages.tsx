@@ -102,7 +102,7 @@ function ExpertChoices({ ctx, experts, chosen, error }: { ctx: PageContext; expe
                 <span>
                   <strong>{expert.displayName}</strong>
                   <span class="expert-meta">
-                    <RatingText ctx={ctx} average={ratingAverage(expert.ratingSum, expert.ratingCount)} count={expert.ratingCount} />
+                    <RatingText ctx={ctx} average={ratingAverage(expert.ratingCount, expert.ratingSum)} count={expert.ratingCount} />
                     <span>{priceLevelLabel(ctx, expert.priceLevel)}</span>
                   </span>
                 </span>
@@ -518,7 +518,7 @@ function ExpertSections({ ctx, detail, forms, now }: { ctx: PageContext; detail:
           {mine.isRandom && <span class="muted"> · {t('inquiries.pickedAtRandomForYou')}</span>}
         </p>
         {mine.status === 'declined' && <p>{invitationActivity(ctx, mine)}</p>}
-        {!canAct && inquiry.status !== 'open' && <p>{t(`inquiries.closedForExpert_${inquiry.status}` as MessageKey)}</p>}
+        {!canAct && (inquiry.status !== 'open' || !isTaking(detail, now)) && <p>{t(`inquiries.closedForExpert_${inquiry.status}` as MessageKey)}</p>}
       </section>
 
       <section class="card" aria-labelledby="offer-title" id="offer">
