@@ -252,12 +252,17 @@ export async function listExpertInvitations(
     if (options.kind) q = q.where('q.kind', '=', options.kind) as Q;
     return q;
   };
+  // The count reads the expert's index entries alone; the inquiry is joined only to filter by kind.
+  let counted = db.selectFrom('invitations as i').where('i.expert_id', '=', expertId);
+  if (options.filter === 'asked') counted = counted.where('i.question_state', '=', 'waiting');
+  else if (options.filter !== 'all') counted = counted.where('i.status', '=', options.filter);
+  if (options.kind) {
+    const kind = options.kind;
+    counted = counted.where((eb) => eb.exists(eb.selectFrom('inquiries as q').select('q.id').whereRef('q.id', '=', 'i.inquiry_id').where('q.kind', '=', kind)));
+  }
   const [rows, count] = await Promise.all([
     narrow(invitationItems(db, expertId)).orderBy('i.id', 'desc').limit(options.limit).offset(options.offset).execute(),
-    narrow(invitationItems(db, expertId))
-      .clearSelect()
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow(),
+    counted.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { items: rows.map(toItem), total: Number(count.n) };
 }
