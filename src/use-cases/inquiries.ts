@@ -15,8 +15,10 @@ import {
   listOpenInvitations,
   listTriageQueue,
   lockInquiry,
+  markInvitationSeen,
   updateInquiry,
   updateInvitation,
+  updateOffer,
   type AvailableExpert,
   type CustomerInquiryItem,
   type InquiryFile,
@@ -38,6 +40,7 @@ import {
   nextInquiryStatus,
   nextInvitationStatus,
   nextOfferStatus,
+  offerStatuses,
   pickRandomly,
   type InquiryInput,
   type InquiryRole,
@@ -300,7 +303,7 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
   const role = inquiryRoleOf(actor, { customerId: inquiry.customer_id, invitedExpertIds: all.map((i) => i.expert_id) });
   const visible = role === 'expert' ? all.filter((i) => i.expert_id === actor.id) : all;
   if (role === 'expert') await markSeen(deps, visible[0]!);
-  const offers = await listOffersOfInquiry(deps.db, inquiryId, ['active', 'ordered', 'withdrawn', 'expired', 'lost', 'cancelled']);
+  const offers = await listOffersOfInquiry(deps.db, inquiryId, offerStatuses);
   const [view, files, invitations] = await Promise.all([
     inquiryView(deps.db, inquiry, locale),
     listInquiryFiles(deps.db, inquiryId),
@@ -318,12 +321,7 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
 async function markSeen(deps: Deps, invitation: InvitationWithExpert): Promise<void> {
   if (invitation.status !== 'new') return;
   const now = iso(deps.clock.now());
-  await deps.db
-    .updateTable('invitations')
-    .set({ status: nextInvitationStatus('new', 'open'), seen_at: now, updated_at: now })
-    .where('id', '=', invitation.id)
-    .where('status', '=', 'new')
-    .execute();
+  await markInvitationSeen(deps.db, invitation.id, nextInvitationStatus('new', 'open'), now);
   invitation.status = 'seen';
   invitation.seen_at = now;
 }
@@ -377,7 +375,7 @@ export async function closeInvitations(trx: Executor, deps: Deps, inquiry: Inqui
   for (const invitation of open) {
     await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, event), updated_at: now });
     const offer = offers.get(invitation.id);
-    if (offer) await trx.updateTable('offers').set({ status: nextOfferStatus(offer.status, event), updated_at: now }).where('id', '=', offer.id).execute();
+    if (offer) await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, event), updated_at: now });
     await notify(trx, deps, {
       recipientId: invitation.expert_id,
       kind: event === 'cancel' ? 'inquiryCancelled' : 'invitationExpired',

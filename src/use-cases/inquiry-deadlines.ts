@@ -1,5 +1,6 @@
 import { iso } from '../adapters/clock.js';
 import {
+  claimReminder,
   findOfferOfInvitation,
   findInvitationById,
   listInquiriesPastDeadline,
@@ -46,14 +47,7 @@ export async function sweepInquiryDeadlines(deps: Deps): Promise<DeadlineSweepRe
 
   for (const invitation of await listInvitationsToRemind(deps.db, { now: at, until: iso(new Date(now.getTime() + reminderBeforeMs)) }, batchSize)) {
     const didRemind = await deps.db.transaction().execute(async (trx) => {
-      const claimed = await trx
-        .updateTable('invitations')
-        .set({ reminded_at: at })
-        .where('id', '=', invitation.id)
-        .where('reminded_at', 'is', null)
-        .where('status', 'in', ['new', 'seen'])
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) return false;
+      if (!(await claimReminder(trx, invitation.id, at))) return false;
       await notify(trx, deps, {
         recipientId: invitation.expert_id,
         kind: 'inquiryDeadlineReminder',

@@ -170,6 +170,23 @@ export async function updateInvitation(db: Executor, id: number, changes: Update
   await db.updateTable('invitations').set(changes).where('id', '=', id).execute();
 }
 
+/** Marks a new invitation seen (a no-op when it has moved on meanwhile). */
+export async function markInvitationSeen(db: Executor, id: number, status: InvitationStatus, now: string): Promise<void> {
+  await db.updateTable('invitations').set({ status, seen_at: now, updated_at: now }).where('id', '=', id).where('status', '=', 'new').execute();
+}
+
+/** Claims an invitation's deadline reminder: true once, for the first caller, while it is unanswered. */
+export async function claimReminder(db: Executor, id: number, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('invitations')
+    .set({ reminded_at: now })
+    .where('id', '=', id)
+    .where('reminded_at', 'is', null)
+    .where('status', 'in', ['new', 'seen'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** The ids of the experts invited to an inquiry. */
 export async function listInvitedExpertIds(db: Executor, inquiryId: number): Promise<number[]> {
   const rows = await db.selectFrom('invitations').select('expert_id').where('inquiry_id', '=', inquiryId).orderBy('id').execute();
