@@ -51,6 +51,16 @@ const envSchema = z.object({
   RANDOM_INVITATIONS: positiveInt.max(25).default(3),
   /** How many inquiries one customer may send in 24 hours (a brake on spam to experts). */
   INQUIRIES_PER_DAY: positiveInt.default(30),
+  /** Who takes payments: the embedded test page (`sandbox`) or Montonio. */
+  PAYMENT_PROVIDER: z.enum(['sandbox', 'montonio']).default('sandbox'),
+  MONTONIO_ACCESS_KEY: z.string().min(1).optional(),
+  MONTONIO_SECRET_KEY: z.string().min(16).optional(),
+  /** Montonio's API: the sandbox by default, https://stargate.montonio.com/api for real money. */
+  MONTONIO_API_URL: z.url().default('https://sandbox-stargate.montonio.com/api'),
+  /** Minutes a customer has to pay before the order is cancelled and the inquiry opens again. */
+  PAYMENT_TIMEOUT_MINUTES: positiveInt.max(24 * 60).default(30),
+  /** The portal's fee on accepted work, in percent (two decimals at most). */
+  PORTAL_FEE_PERCENT: z.coerce.number().min(0).max(100).multipleOf(0.01).default(15),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
 });
@@ -74,6 +84,12 @@ export type Config = {
   logLevel: string;
   runWorker: boolean;
   inquiries: { randomInvitations: number; perDay: number };
+  payments: {
+    provider: 'sandbox' | 'montonio';
+    montonio: { accessKey: string; secretKey: string; apiUrl: string } | undefined;
+    timeoutMs: number;
+    feeBasisPoints: number;
+  };
 };
 
 export class ConfigError extends Error {}
@@ -86,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
+  if (e.PAYMENT_PROVIDER === 'montonio' && (!e.MONTONIO_ACCESS_KEY || !e.MONTONIO_SECRET_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  MONTONIO_ACCESS_KEY, MONTONIO_SECRET_KEY: required when PAYMENT_PROVIDER=montonio');
+  }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
@@ -118,5 +137,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
     inquiries: { randomInvitations: e.RANDOM_INVITATIONS, perDay: e.INQUIRIES_PER_DAY },
+    payments: {
+      provider: e.PAYMENT_PROVIDER,
+      montonio:
+        e.MONTONIO_ACCESS_KEY && e.MONTONIO_SECRET_KEY
+          ? { accessKey: e.MONTONIO_ACCESS_KEY, secretKey: e.MONTONIO_SECRET_KEY, apiUrl: e.MONTONIO_API_URL.replace(/\/+$/, '') }
+          : undefined,
+      timeoutMs: e.PAYMENT_TIMEOUT_MINUTES * 60_000,
+      feeBasisPoints: Math.round(e.PORTAL_FEE_PERCENT * 100),
+    },
   };
 }

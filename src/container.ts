@@ -6,8 +6,11 @@ import { loadCommonPasswords } from './adapters/common-passwords.js';
 import { createSmtpMailer, type Mailer } from './adapters/mailer.js';
 import { createDiskFileStore, type FileStore } from './adapters/file-store.js';
 import { createScryptHasher, type PasswordHasher } from './adapters/password-hasher.js';
+import { createMontonioProvider } from './adapters/payments/montonio.js';
+import type { PaymentProvider } from './adapters/payments/provider.js';
+import { createSandboxProvider, type NotificationDelivery } from './adapters/payments/sandbox.js';
 import { cryptoRandom } from './adapters/random.js';
-import { randomToken } from './adapters/tokens.js';
+import { randomToken, sign } from './adapters/tokens.js';
 import type { RandomSource } from './domain/inquiries.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
@@ -30,6 +33,8 @@ export type ContainerOverrides = {
   mailer?: Mailer;
   fileStore?: FileStore;
   random?: RandomSource;
+  /** How the sandbox payment provider sends its notifications (tests deliver them in-process). */
+  paymentDelivery?: NotificationDelivery;
 };
 
 /** The secret for CSRF tokens: from the environment, or generated once into the data directory. */
@@ -46,15 +51,26 @@ function loadSecret(config: Config): string {
   }
 }
 
+/** The payment provider the configuration names. */
+function buildPaymentProvider(config: Config, secret: string, clock: Clock, delivery: NotificationDelivery | undefined): PaymentProvider {
+  if (config.payments.provider === 'montonio' && config.payments.montonio) {
+    return createMontonioProvider({ ...config.payments.montonio, baseUrl: config.payments.montonio.apiUrl, clock });
+  }
+  // The sandbox signs with a key of its own, derived from the portal's secret.
+  return createSandboxProvider({ secret: sign(secret, 'sandbox-payments'), publicUrl: config.publicUrl, clock, ...(delivery ? { deliver: delivery } : {}) });
+}
+
 /** The composition root: builds every dependency from the configuration. */
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const logger = overrides.logger ?? pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] });
   const database = overrides.database ?? openDatabase(config.databaseUrl);
   const mailer = overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : undefined);
+  const secret = loadSecret(config);
+  const clock = overrides.clock ?? systemClock;
   const deps: Deps = {
     db: database.db,
     engine: database.engine,
-    clock: overrides.clock ?? systemClock,
+    clock,
     hasher: overrides.hasher ?? createScryptHasher(config.passwordHashLogN),
     fileStore: overrides.fileStore ?? createDiskFileStore(path.join(config.dataDir, 'files')),
     isCommonPassword: loadCommonPasswords(),
@@ -65,6 +81,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     login: config.login,
     random: overrides.random ?? cryptoRandom,
     inquiries: config.inquiries,
+    payments: {
+      provider: buildPaymentProvider(config, secret, clock, overrides.paymentDelivery),
+      timeoutMs: config.payments.timeoutMs,
+      feeBasisPoints: config.payments.feeBasisPoints,
+    },
   };
-  return { config, database, deps, logger, secret: loadSecret(config), mailer };
+  return { config, database, deps, logger, secret, mailer };
 }

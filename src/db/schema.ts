@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationStatus, OfferStatus, QuestionState } from '../domain/inquiries.js';
+import type { OrderStatus, PaymentStatus } from '../domain/orders.js';
 
 /**
  * The database as Kysely sees it. Timestamps are ISO-8601 UTC strings on both engines
@@ -31,6 +32,11 @@ export type Database = {
   inquiry_files: InquiryFilesTable;
   invitations: InvitationsTable;
   offers: OffersTable;
+  orders: OrdersTable;
+  payments: PaymentsTable;
+  payment_events: PaymentEventsTable;
+  refunds: RefundsTable;
+  ledger_entries: LedgerEntriesTable;
 };
 
 type Timestamp = string;
@@ -314,6 +320,72 @@ export type OffersTable = {
   updated_at: Timestamp;
 };
 
+export type OrdersTable = {
+  id: Generated<number>;
+  inquiry_id: number;
+  offer_id: number;
+  customer_id: number;
+  expert_id: number;
+  amount_cents: number;
+  status: OrderStatus;
+  payment_due_at: Timestamp;
+  paid_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type PaymentsTable = {
+  id: Generated<number>;
+  order_id: number;
+  provider: 'sandbox' | 'montonio';
+  merchant_reference: string;
+  provider_ref: string | null;
+  payment_url: string | null;
+  amount_cents: number;
+  currency: string;
+  status: PaymentStatus;
+  refunded_cents: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  settled_at: Timestamp | null;
+};
+
+export type PaymentEventsTable = {
+  id: Generated<number>;
+  payment_id: number;
+  /** Where the status came from: `notification`, `return` or `query`. */
+  source: string;
+  provider_status: string;
+  amount_cents: number;
+  /** 1 when it changed the payment, 0 when it was a duplicate or came too late. */
+  applied: number;
+  received_at: Timestamp;
+};
+
+export type RefundsTable = {
+  id: Generated<number>;
+  payment_id: number;
+  amount_cents: number;
+  reason: string;
+  idempotency_key: string;
+  provider_ref: string | null;
+  status: string;
+  requested_by: number;
+  created_at: Timestamp;
+};
+
+export type LedgerEntriesTable = {
+  id: Generated<number>;
+  transaction_id: string;
+  kind: string;
+  account: string;
+  amount_cents: number;
+  order_id: number | null;
+  expert_id: number | null;
+  created_at: Timestamp;
+};
+
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
@@ -331,3 +403,5 @@ export type DocumentTypeRow = Selectable<DocumentTypesTable>;
 export type InquiryRow = Selectable<InquiriesTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
 export type OfferRow = Selectable<OffersTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type PaymentRow = Selectable<PaymentsTable>;

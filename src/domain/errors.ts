@@ -41,6 +41,10 @@ export const domainErrorCodes = {
   OFFER_EXISTS: 'OFFER_EXISTS',
   /** The chosen field has no expert who can take inquiries now (all on leave or none listed). */
   NO_EXPERTS_AVAILABLE: 'NO_EXPERTS_AVAILABLE',
+  /** The inquiry already has an order (being paid or paid): exactly one per inquiry. */
+  ORDER_EXISTS: 'ORDER_EXISTS',
+  /** The payment provider could not be reached or refused to start a payment; nothing was charged. */
+  PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
 } as const;
 
 export type DomainErrorCode = keyof typeof domainErrorCodes;

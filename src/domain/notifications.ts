@@ -41,6 +41,12 @@ export const noticeKinds = {
   inquiryDeadlineReminder: 'inquiries',
   inquiryExpired: 'inquiries',
   invitationExpired: 'inquiries',
+  orderPaidCustomer: 'orders',
+  orderPaidExpert: 'orders',
+  offerNotChosen: 'inquiries',
+  paymentFailed: 'orders',
+  latePayment: 'staff',
+  refundIssued: 'orders',
 } as const satisfies Record<string, EmailCategory | AlwaysSentCategory>;
 
 export type NoticeKind = keyof typeof noticeKinds;

@@ -20,6 +20,7 @@ import { expertApplicationRoutes } from './routes/expert-applications.routes.js'
 import { documentTypeRoutes } from './routes/document-types.routes.js';
 import { fieldRoutes } from './routes/fields.routes.js';
 import { inquiryRoutes } from './routes/inquiries.routes.js';
+import { orderRoutes } from './routes/orders.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import type { RouteEnv } from './routes/route-env.js';
 
@@ -71,7 +72,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         frameSrc: ["'self'"],
-        formAction: ["'self'"],
+        // An order form redirects to the payment provider's page; Chrome applies form-action to that redirect.
+        formAction: ["'self'", ...(config.payments.provider === 'montonio' ? ['https://*.montonio.com'] : [])],
         frameAncestors: ["'none'"],
         baseUri: ["'self'"],
         objectSrc: ["'none'"],
@@ -109,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   fieldRoutes(app, env);
   documentTypeRoutes(app, env);
   inquiryRoutes(app, env);
+  orderRoutes(app, env);
   options.extraRoutes?.(app, env);
   return app;
 }

@@ -43,6 +43,7 @@ export const flashKeys = [
   'inquiries.declined',
   'triage.assigned',
   'triage.rejected',
+  'orders.refundedFlash',
 ] as const;
 export type FlashKey = (typeof flashKeys)[number];
 

@@ -11,4 +11,8 @@ declare module 'fastify' {
     /** Files of a multipart form, streamed to temporary paths (set by the uploads plugin). */
     uploads: UploadedPart[];
   }
+  interface FastifyContextConfig {
+    /** A server-to-server endpoint (a payment provider's notification): no session, no CSRF token. */
+    isServerToServer?: boolean;
+  }
 }

@@ -178,7 +178,7 @@ export function formErrorsFromDomain(error: DomainError): { errors: FieldErrors;
 }
 
 /** Entities whose refused transitions have a sentence per state in the catalog (`errors.state.<entity>_<status>`). */
-const lifecycleEntities = new Set(['inquiry', 'invitation', 'offer']);
+const lifecycleEntities = new Set(['inquiry', 'invitation', 'offer', 'order']);
 
 /** Refusals a form shows beside itself (the input or the object's state); anything else goes to the error page. */
 const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([
@@ -190,6 +190,8 @@ const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([
   'OFFER_EXPIRED',
   'NO_EXPERTS_AVAILABLE',
   'RATE_LIMITED',
+  'ORDER_EXISTS',
+  'PAYMENT_UNAVAILABLE',
 ]);
 
 /**
@@ -197,7 +199,7 @@ const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([
  * for too many attempts, 409 when the object's state no longer allows it; undefined for errors
  * the error handler answers.
  */
-export function formRefusalStatus(error: unknown): 422 | 429 | 409 | undefined {
+export function formRefusalStatus(error: unknown): 422 | 429 | 409 | 503 | undefined {
   if (!(error instanceof DomainError) || !formRefusals.has(error.code)) return undefined;
-  return error.code === 'VALIDATION' ? 422 : error.code === 'RATE_LIMITED' ? 429 : 409;
+  return error.code === 'VALIDATION' ? 422 : error.code === 'RATE_LIMITED' ? 429 : error.code === 'PAYMENT_UNAVAILABLE' ? 503 : 409;
 }

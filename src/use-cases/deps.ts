@@ -2,6 +2,7 @@ import type { Clock } from '../adapters/clock.js';
 import type { FileStore } from '../adapters/file-store.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Db, Engine } from '../db/database.js';
+import type { PaymentProvider } from '../adapters/payments/provider.js';
 import type { RandomSource } from '../domain/inquiries.js';
 
 /** What every use case may use; built once by the container. */
@@ -20,6 +21,7 @@ export type Deps = {
   /** Uniform random integers for the random choice of experts (crypto by default). */
   random: RandomSource;
   inquiries: { randomInvitations: number; perDay: number };
+  payments: { provider: PaymentProvider; timeoutMs: number; feeBasisPoints: number };
 };
 
 /** How long each kind of single-use link stays valid. */

@@ -27,7 +27,8 @@ import {
 } from '../db/repositories/inquiry-repository.js';
 import { listMessages, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
 import { getUserById, listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
-import type { FileRow, InquiryRow, OfferRow } from '../db/schema.js';
+import { findLiveOrderOfInquiry } from '../db/repositories/order-repository.js';
+import type { FileRow, InquiryRow, OfferRow, OrderRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { ratingAverage } from '../domain/experts.js';
 import {
@@ -231,6 +232,8 @@ export type TriageRecord = { moderatorName: string | undefined; at: string | nul
 
 export type InquiryDetail = {
   role: InquiryRole;
+  /** The inquiry's order (being paid or paid), for its customer, its expert and staff. */
+  order: { id: number; status: OrderRow['status'] } | undefined;
   inquiry: InquiryView;
   files: InquiryFile[];
   /** The customer and staff see every invitation; an invited expert only their own. */
@@ -314,7 +317,9 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
     const moderator = inquiry.triaged_by ? await getUserById(deps.db, inquiry.triaged_by) : undefined;
     triage = { moderatorName: moderator?.name, at: inquiry.triaged_at, poolSize: inquiry.random_pool_size };
   }
-  return { role, inquiry: view, files, invitations, triage };
+  const live = await findLiveOrderOfInquiry(deps.db, inquiryId);
+  const order = live && (role !== 'expert' || live.expert_id === actor.id) ? { id: live.id, status: live.status } : undefined;
+  return { role, order, inquiry: view, files, invitations, triage };
 }
 
 /** Opening an invitation for the first time marks it seen; the customer sees that. */

@@ -64,7 +64,7 @@ export async function sweepInquiryDeadlines(deps: Deps): Promise<DeadlineSweepRe
       const inquiry = await lockInquiry(trx, offer.inquiry_id, deps.engine === 'postgres');
       const current = await findOfferOfInvitation(trx, offer.invitation_id);
       const invitation = await findInvitationById(trx, offer.invitation_id);
-      if (!inquiry || !current || !invitation || current.status !== 'active' || current.expires_at > at) return false;
+      if (!inquiry || inquiry.status !== 'open' || !current || !invitation || current.status !== 'active' || current.expires_at > at) return false;
       await updateOffer(trx, current.id, { status: nextOfferStatus(current.status, 'expire'), updated_at: at });
       await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'offerLapsed'), updated_at: at });
       await notify(trx, deps, { recipientId: offer.expert_id, kind: 'offerLapsed', params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` });

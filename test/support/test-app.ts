@@ -50,10 +50,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     DATA_DIR: dataDir,
     ...options.env,
   });
+  // The sandbox payment provider's server-to-server notifications reach this app in-process.
+  const delivery: { app?: FastifyInstance } = {};
   const container = buildContainer(config, {
     database,
     clock,
     hasher: createScryptHasher(10),
+    paymentDelivery: async (url, body) => {
+      const response = await delivery.app!.inject({ method: 'POST', url: new URL(url).pathname, payload: body });
+      if (response.statusCode >= 300) throw new Error(`notification answered ${response.statusCode}`);
+    },
     ...(options.random ? { random: options.random } : {}),
   });
   const app = await buildApp({
@@ -64,6 +70,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
   await app.ready();
+  delivery.app = app;
   return {
     app,
     deps: container.deps,

@@ -3,6 +3,7 @@ import * as accounts from './2026-11-25-001-accounts.js';
 import * as mailbox from './2026-11-25-002-mailbox.js';
 import * as experts from './2026-11-25-003-experts.js';
 import * as inquiries from './2026-11-26-004-inquiries.js';
+import * as orders from './2026-11-26-005-orders.js';
 
 /** Every migration, in order. Names are ISO-dated so they sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-002-mailbox': mailbox,
   '2026-11-25-003-experts': experts,
   '2026-11-26-004-inquiries': inquiries,
+  '2026-11-26-005-orders': orders,
 };

@@ -384,6 +384,10 @@ export async function listAvailableExperts(db: Executor, fieldId: number, option
 
 // ---- offers ----
 
+export async function findOfferById(db: Executor, id: number): Promise<OfferRow | undefined> {
+  return db.selectFrom('offers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findOfferOfInvitation(db: Executor, invitationId: number): Promise<OfferRow | undefined> {
   return db.selectFrom('offers').selectAll().where('invitation_id', '=', invitationId).executeTakeFirst();
 }
@@ -409,7 +413,24 @@ export async function listOffersOfInquiry(db: Executor, inquiryId: number, statu
     .execute();
 }
 
-/** Active offers whose validity has ended, a batch at a time. */
+/**
+ * Active offers of open inquiries whose validity has ended, a batch at a time. An inquiry being
+ * paid for is `ordered`: its offers are left alone until the payment ends one way or the other.
+ */
 export async function listLapsedOffers(db: Executor, now: string, limit: number): Promise<OfferRow[]> {
-  return db.selectFrom('offers').selectAll().where('status', '=', 'active').where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute();
+  return db
+    .selectFrom('offers as o')
+    .innerJoin('inquiries as q', 'q.id', 'o.inquiry_id')
+    .selectAll('o')
+    .where('o.status', '=', 'active')
+    .where('o.expires_at', '<=', now)
+    .where('q.status', '=', 'open')
+    .orderBy('o.expires_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Every offer of an inquiry that is still active (to close them when one is ordered). */
+export async function listActiveOffers(db: Executor, inquiryId: number): Promise<OfferRow[]> {
+  return db.selectFrom('offers').selectAll().where('inquiry_id', '=', inquiryId).where('status', '=', 'active').execute();
 }

@@ -121,6 +121,11 @@ export async function insertMember(db: Executor, conversationId: number, userId:
     .execute();
 }
 
+/** Shows every member of a conversation by their own name from now on (an order was paid). */
+export async function revealMembers(db: Executor, conversationId: number): Promise<void> {
+  await db.updateTable('conversation_members').set({ shown_as: null }).where('conversation_id', '=', conversationId).execute();
+}
+
 /** The conversation as one member sees it, or undefined when the user is not a member. */
 export async function findConversationOf(db: Executor, conversationId: number, userId: number) {
   return db

@@ -24,6 +24,8 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
   DEADLINE_PASSED: [409, 'badRequest'],
   OFFER_EXISTS: [409, 'badRequest'],
   NO_EXPERTS_AVAILABLE: [409, 'badRequest'],
+  ORDER_EXISTS: [409, 'badRequest'],
+  PAYMENT_UNAVAILABLE: [503, 'server'],
 };
 
 /**

@@ -88,6 +88,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
 
   app.addHook('preHandler', async (request, reply) => {
     if (!unsafeMethods.has(request.method)) return;
+    // Signed by the payment provider instead; it has no browser session to bind a token to.
+    if (request.routeOptions.config.isServerToServer) return;
     const body = request.body as Record<string, unknown> | undefined;
     const fromBody = body && typeof body === 'object' ? body['_csrf'] : undefined;
     const header = request.headers['x-csrf-token'];

@@ -20,6 +20,7 @@ import {
   rejectInquiry,
   type InquiryInput,
 } from '../../use-cases/inquiries.js';
+import { orderOffer } from '../../use-cases/orders.js';
 import { changeOffer, declineInvitation, listMyInvitations, makeOffer, withdrawOffer, type OfferInput } from '../../use-cases/invitations.js';
 import { sendStoredFile } from '../files.js';
 import { echoList, formErrorsFromDomain, formRefusalStatus, idParam, lineText, maxId, multiLineText, numberOrNaN, parseForm, stringList } from '../forms.js';
@@ -83,6 +84,7 @@ const messageSchema = z.object({ body: multiLineText(messageMaxLength) });
 const deadlineSchema = z.object({ deadline: dateText });
 const assignSchema = z.object({ fieldId: z.string({ error: 'errors.field.chooseField' }).max(12) });
 const rejectSchema = z.object({ message: multiLineText(inquiryLimits.rejectMessage) });
+const orderSchema = z.object({ offerId: z.string().max(12) });
 
 const invitationListQuery = z.object({
   filter: z.enum(invitationFilters).catch('all').default('all'),
@@ -277,6 +279,24 @@ export function inquiryRoutes(app: FastifyInstance, env: RouteEnv): void {
     form: 'decline',
     flash: 'inquiries.declined',
     run: (request, id, data) => declineInvitation(deps, actorOf(request), id, { reason: data.reason ?? '', note: data.declineNote }),
+  });
+
+  // ---- ordering an offer ----
+
+  app.post('/inquiries/:id/order', { preHandler: requireUser }, async (request, reply) => {
+    const params = idParam.safeParse(request.params);
+    if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
+    const form = parseForm(orderSchema, request.body);
+    if (!form.ok) return sendErrorPage(request, reply, 404, 'notFound');
+    let paymentUrl: string;
+    try {
+      ({ paymentUrl } = await orderOffer(deps, actorOf(request), params.data.id, numberOrNaN(form.data.offerId)));
+    } catch (error) {
+      const status = formRefusalStatus(error);
+      if (!status) throw error;
+      return showInquiry(request, reply, params.data.id, { general: formErrorsFromDomain(error as DomainError).general }, status);
+    }
+    return reply.redirect(paymentUrl, 303);
   });
 
   // ---- the expert's list ----

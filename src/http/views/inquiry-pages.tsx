@@ -336,7 +336,8 @@ function invitationActivity(ctx: PageContext, invitation: InvitationView): strin
   return '';
 }
 
-function OffersTable({ ctx, invitations }: { ctx: PageContext; invitations: InvitationView[] }) {
+/** The offers side by side; `orderFor` (the customer, while the inquiry is open) adds an order button to each valid offer. */
+function OffersTable({ ctx, invitations, orderFor, now }: { ctx: PageContext; invitations: InvitationView[]; orderFor?: number | undefined; now?: Date }) {
   const { t } = ctx;
   const withOffers = invitations.filter((i): i is InvitationView & { offer: OfferView } => i.offer !== undefined && i.offer.status !== 'withdrawn');
   if (withOffers.length === 0) return <p>{t('inquiries.noOffersYet')}</p>;
@@ -352,6 +353,7 @@ function OffersTable({ ctx, invitations }: { ctx: PageContext; invitations: Invi
             <th scope="col">{t('inquiries.deliveryDate')}</th>
             <th scope="col">{t('inquiries.validUntil')}</th>
             <th scope="col">{t('inquiries.offerNote')}</th>
+            {orderFor !== undefined && <th scope="col">{t('orders.orderColumn')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -372,6 +374,19 @@ function OffersTable({ ctx, invitations }: { ctx: PageContext; invitations: Invi
               <td>{day(ctx, i.offer.deliveryDate)}</td>
               <td>{day(ctx, i.offer.validUntil)}</td>
               <td class="message-body">{i.offer.note || t('common.none')}</td>
+              {orderFor !== undefined && (
+                <td>
+                  {i.offer.status === 'active' && (!now || now.getTime() < Date.parse(i.offer.expiresAt)) && (
+                    <form method="post" action={`/inquiries/${orderFor}/order`}>
+                      <CsrfInput ctx={ctx} />
+                      <input type="hidden" name="offerId" value={String(i.offer.id)} />
+                      <button type="submit" class="button" aria-label={t('orders.orderFrom', { name: i.expertName, amount: formatMoney(ctx.locale, i.offer.priceCents) })}>
+                        {t('orders.orderAndPay')}
+                      </button>
+                    </form>
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -434,7 +449,8 @@ function CustomerSections({ ctx, detail, forms, now }: { ctx: PageContext; detai
       {inquiry.status !== 'triage' && inquiry.status !== 'rejected' && (
         <section aria-labelledby="offers" id="offers-section">
           <h2 id="offers">{t('inquiries.offersTitle')}</h2>
-          <OffersTable ctx={ctx} invitations={detail.invitations} />
+          {inquiry.status === 'open' && detail.invitations.some((i) => i.offer?.status === 'active') && <p class="hint">{t('orders.orderHint')}</p>}
+          <OffersTable ctx={ctx} invitations={detail.invitations} orderFor={inquiry.status === 'open' ? inquiry.id : undefined} now={now} />
           <h2>{t('inquiries.invitedTitle')}</h2>
           <InvitedExperts ctx={ctx} invitations={detail.invitations} />
         </section>
@@ -707,6 +723,12 @@ export function InquiryPage({
       </p>
       <PageHeading lead={role === 'expert' ? t('inquiries.expertLead') : undefined}>{inquiry.title}</PageHeading>
       <ErrorSummary ctx={ctx} errors={{}} general={general} />
+      {detail.order && (
+        <p class="notice">
+          {t(detail.order.status === 'awaiting_payment' ? 'orders.inquiryAwaitingPayment' : 'orders.inquiryOrdered')}{' '}
+          <a href={`/orders/${detail.order.id}`}>{t('orders.openOrder')}</a>
+        </p>
+      )}
       <InquirySummary ctx={ctx} detail={detail} />
       {role === 'customer' && <CustomerSections ctx={ctx} detail={detail} forms={forms} now={now} />}
       {role === 'expert' && <ExpertSections ctx={ctx} detail={detail} forms={forms} now={now} />}

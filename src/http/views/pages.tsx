@@ -113,7 +113,7 @@ export function MyMenuPage({
               ))}
             </ul>
             <p>
-              <a href="/inquiries">{t('myMenu.allInquiries', { count: inquiries.total })}</a>
+              <a href="/inquiries">{t('myMenu.allInquiries', { count: inquiries.total })}</a> · <a href="/orders">{t('orders.myTitle')}</a>
             </p>
           </>
         )}

@@ -1,0 +1,125 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { OrderStatus } from '../../domain/orders.js';
+import type { OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
+import type { Executor } from './user-repository.js';
+
+// ---- orders ----
+
+export async function insertOrder(db: Executor, order: Insertable<OrdersTable>): Promise<number> {
+  const row = await db.insertInto('orders').values(order).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findOrder(db: Executor, id: number): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks an order row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
+export async function lockOrder(db: Executor, id: number, isPostgres: boolean): Promise<OrderRow | undefined> {
+  let query = db.selectFrom('orders').selectAll().where('id', '=', id);
+  if (isPostgres) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function updateOrder(db: Executor, id: number, changes: Updateable<OrdersTable>): Promise<void> {
+  await db.updateTable('orders').set(changes).where('id', '=', id).execute();
+}
+
+/** The inquiry's order that is not cancelled, if any (there is at most one). */
+export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('inquiry_id', '=', inquiryId).where('status', '!=', 'cancelled').executeTakeFirst();
+}
+
+/** Orders waiting for payment whose time to pay has run out, a batch at a time. */
+export async function listOverdueOrders(db: Executor, now: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('status', '=', 'awaiting_payment')
+    .where('payment_due_at', '<=', now)
+    .orderBy('payment_due_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export type OrderListItem = { id: number; inquiryId: number; title: string; status: OrderStatus; amountCents: number; createdAt: string; otherPartyId: number };
+
+/** A user's orders as customer or as expert, newest first. */
+export async function listOrdersOf(db: Executor, userId: number, side: 'customer' | 'expert', page: { limit: number; offset: number }): Promise<OrderListItem[]> {
+  const column = side === 'customer' ? 'o.customer_id' : 'o.expert_id';
+  const rows = await db
+    .selectFrom('orders as o')
+    .innerJoin('inquiries as q', 'q.id', 'o.inquiry_id')
+    .select(['o.id', 'o.inquiry_id', 'q.title', 'o.status', 'o.amount_cents', 'o.created_at', 'o.customer_id', 'o.expert_id'])
+    .where(column, '=', userId)
+    .orderBy('o.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    inquiryId: r.inquiry_id,
+    title: r.title,
+    status: r.status,
+    amountCents: r.amount_cents,
+    createdAt: r.created_at,
+    otherPartyId: side === 'customer' ? r.expert_id : r.customer_id,
+  }));
+}
+
+// ---- payments ----
+
+export async function insertPayment(db: Executor, payment: Insertable<PaymentsTable>): Promise<number> {
+  const row = await db.insertInto('payments').values(payment).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findPaymentOfOrder(db: Executor, orderId: number): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+}
+
+export async function findPaymentByReference(db: Executor, merchantReference: string): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('merchant_reference', '=', merchantReference).executeTakeFirst();
+}
+
+/** Locks a payment row for the rest of the transaction (PostgreSQL). */
+export async function lockPayment(db: Executor, id: number, isPostgres: boolean): Promise<PaymentRow | undefined> {
+  let query = db.selectFrom('payments').selectAll().where('id', '=', id);
+  if (isPostgres) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export async function updatePayment(db: Executor, id: number, changes: Updateable<PaymentsTable>): Promise<void> {
+  await db.updateTable('payments').set(changes).where('id', '=', id).execute();
+}
+
+export async function insertPaymentEvent(db: Executor, event: Insertable<PaymentEventsTable>): Promise<void> {
+  await db.insertInto('payment_events').values(event).execute();
+}
+
+export async function listPaymentEvents(db: Executor, paymentId: number) {
+  return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+}
+
+// ---- refunds ----
+
+export async function insertRefund(db: Executor, refund: Insertable<RefundsTable>): Promise<number> {
+  const row = await db.insertInto('refunds').values(refund).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateRefund(db: Executor, id: number, changes: Updateable<RefundsTable>): Promise<void> {
+  await db.updateTable('refunds').set(changes).where('id', '=', id).execute();
+}
+
+export async function listRefunds(db: Executor, paymentId: number) {
+  return db
+    .selectFrom('refunds')
+    .innerJoin('users', 'users.id', 'refunds.requested_by')
+    .selectAll('refunds')
+    .select('users.name as requested_by_name')
+    .where('payment_id', '=', paymentId)
+    .orderBy('refunds.id')
+    .execute();
+}
