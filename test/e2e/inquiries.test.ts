@@ -191,7 +191,7 @@ async function rowsOf(table: Locator): Promise<string[][]> {
 
 /** The table shown under a heading (the tables of an inquiry's page are named by the heading above them). */
 function tableUnder(page: Page, heading: string): Locator {
-  return page.getByRole('main').locator(`xpath=.//h2[normalize-space(.)="${heading}"]/following-sibling::*[1]/descendant-or-self::table`);
+  return page.getByRole('main').locator(`xpath=(.//h2[normalize-space(.)="${heading}"]/following-sibling::*[descendant-or-self::table][1]/descendant-or-self::table)[1]`);
 }
 
 /** The experts offered on the order form, by name. */
@@ -394,8 +394,8 @@ describe('a field inquiry', () => {
       const offersTable = tableUnder(page, et('inquiries.offersTitle'));
       const noRatings = et('experts.noRatings');
       expect(await rowsOf(offersTable)).toEqual([
-        [`${experts.b.name} ${noRatings}`, '90,50 €', dayInWords(offerB.deliveryDate), dayInWords(offerB.validUntil), offerB.note],
-        [`${experts.a.name} ${noRatings}`, '150,00 €', dayInWords(offerA.deliveryDate), dayInWords(offerA.validUntil), offerA.note],
+        [`${experts.b.name} ${noRatings}`, '90,50 €', dayInWords(offerB.deliveryDate), dayInWords(offerB.validUntil), offerB.note, et('orders.orderAndPay')],
+        [`${experts.a.name} ${noRatings}`, '150,00 €', dayInWords(offerA.deliveryDate), dayInWords(offerA.validUntil), offerA.note, et('orders.orderAndPay')],
       ]);
       for (const expert of [experts.a, experts.b]) {
         expect(await offersTable.getByRole('link', { name: expert.name, exact: true }).getAttribute('href')).toBe(`/experts/${expert.id}`);

@@ -80,6 +80,9 @@ export function MyMenuPage({
               <a href="/e-consultations">{t('consultations.title')}</a>
             </li>
             <li>
+              <a href="/orders">{t('orders.myTitle')}</a>
+            </li>
+            <li>
               <a href={`/experts/${actor.id}`}>{t('myMenu.expertProfileLink')}</a>
             </li>
             <li>
