@@ -33,6 +33,8 @@ import { applyPaymentOutcome } from './payments.js';
  * Then the provider is asked for a payment page. Returns where to send the customer.
  */
 export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, offerId: number): Promise<{ orderId: number; paymentUrl: string }> {
+  // Not an id at all (a tampered form): no such offer, before the database sees it.
+  if (!Number.isSafeInteger(offerId) || offerId <= 0) throw new DomainError('NOT_FOUND', { entity: 'offer' });
   const provider = deps.payments.provider;
   let created: { order: OrderRow; payment: PaymentRow };
   try {
