@@ -102,7 +102,8 @@ export function orderRoleOf(actor: Actor, order: OrderParty): OrderRole {
 
 /** Refunds are given by moderators and admins, up to what was paid and not yet refunded, at least 0.05 €. */
 export function refundProblem(input: { amountCents: number; paidCents: number; refundedCents: number }): string | undefined {
-  if (!Number.isInteger(input.amountCents) || input.amountCents < 5) return 'refundTooSmall';
+  if (!Number.isInteger(input.amountCents)) return 'amountInvalid';
+  if (input.amountCents < 5) return 'refundTooSmall';
   if (input.amountCents > input.paidCents - input.refundedCents) return 'refundTooLarge';
   return undefined;
 }

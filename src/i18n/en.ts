@@ -316,7 +316,7 @@ export const en: typeof et = {
     },
     refundIssued: {
       title: 'Money was refunded: {{title}}',
-      body: '{{amount}} euros were refunded to the customer for the order “{{title}}”.',
+      body: '{{amount}} was refunded to the customer for the order “{{title}}”.',
     },
   },
   notificationSettings: {
@@ -920,6 +920,7 @@ export const en: typeof et = {
       validAfterDeadline: 'An offer can be valid at the latest until the inquiry’s deadline for offers.',
       chooseReason: 'Choose a reason.',
       declineNoteRequired: 'Write the customer a short reason.',
+      amountInvalid: 'Enter the amount in euros, for example 40 or 40.50.',
       refundTooSmall: 'A refund must be at least 0.05 euros.',
       refundTooLarge: 'That is more than is held for the order.',
     },

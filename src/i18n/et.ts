@@ -317,7 +317,7 @@ export const et = {
     },
     refundIssued: {
       title: 'Raha tagastati: {{title}}',
-      body: 'Tellimuse „{{title}}” eest tagastati tellijale {{amount}} eurot.',
+      body: 'Tellimuse „{{title}}” eest tagastati tellijale {{amount}}.',
     },
   },
   notificationSettings: {
@@ -921,6 +921,7 @@ export const et = {
       validAfterDeadline: 'Pakkumine saab kehtida kõige kauem päringu pakkumiste tähtajani.',
       chooseReason: 'Valige põhjus.',
       declineNoteRequired: 'Kirjutage tellijale lühidalt põhjus.',
+      amountInvalid: 'Sisestage summa eurodes, näiteks 40 või 40,50.',
       refundTooSmall: 'Tagastada saab vähemalt 0,05 eurot.',
       refundTooLarge: 'See on rohkem, kui tellimuse eest on hoiul.',
     },

@@ -15,6 +15,7 @@ import { accountBalance, appendTransaction, ledgerTotal, listBalances, type Acco
 import { revealMembers } from '../db/repositories/mailbox-repository.js';
 import {
   findOrder,
+  findPaymentById,
   findPaymentByReference,
   findPaymentOfOrder,
   insertPaymentEvent,
@@ -22,11 +23,13 @@ import {
   listOverdueOrders,
   lockOrder,
   lockPayment,
+  sumRequestedRefunds,
   updateOrder,
   updatePayment,
   updateRefund,
 } from '../db/repositories/order-repository.js';
-import { listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
+import { getUserById, listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
+import { formatMoney } from '../i18n/format.js';
 import type { OrderRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { nextInquiryStatus, nextInvitationStatus, nextOfferStatus } from '../domain/inquiries.js';
@@ -60,9 +63,12 @@ type Outcome = { outcome: 'succeeded' | 'failed' | 'cancelled'; providerStatus: 
 export async function applyPaymentOutcome(deps: Deps, paymentId: number, result: Outcome): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
     const isPostgres = deps.engine === 'postgres';
-    const payment = await lockPayment(trx, paymentId, isPostgres);
-    if (!payment) throw new PaymentVerificationError('unknown payment');
-    const order = (await lockOrder(trx, payment.order_id, isPostgres))!;
+    // Locks in one order everywhere (the order, then its payment), so that two transactions on
+    // the same order never wait for each other in a circle.
+    const unlocked = await findPaymentById(trx, paymentId);
+    if (!unlocked) throw new PaymentVerificationError('unknown payment');
+    const order = (await lockOrder(trx, unlocked.order_id, isPostgres))!;
+    const payment = (await lockPayment(trx, paymentId, isPostgres))!;
     const now = iso(deps.clock.now());
     const next = nextPaymentStatus(payment.status, result.outcome);
     await insertPaymentEvent(trx, { payment_id: payment.id, source: result.source, provider_status: result.providerStatus, amount_cents: result.amountCents, applied: next ? 1 : 0, received_at: now });
@@ -197,7 +203,8 @@ export async function refundOrder(deps: Deps, actor: Actor, orderId: number, inp
     const payment = order ? await findPaymentOfOrder(trx, orderId) : undefined;
     if (!order || !payment) throw new DomainError('NOT_FOUND', { entity: 'order' });
     if (payment.status !== 'succeeded' || !payment.provider_ref) throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'refund' });
-    const held = await accountBalance(trx, escrowAccount(orderId));
+    // What is held, less refunds asked for but not yet answered by the provider.
+    const held = (await accountBalance(trx, escrowAccount(orderId))) - (await sumRequestedRefunds(trx, payment.id));
     const problem = refundProblem({ amountCents: input.amountCents, paidCents: Math.min(payment.amount_cents, held + payment.refunded_cents), refundedCents: payment.refunded_cents });
     if (problem) throw new DomainError('VALIDATION', { fields: { amount: problem } });
     const refundId = await insertRefund(trx, {
@@ -221,6 +228,7 @@ export async function refundOrder(deps: Deps, actor: Actor, orderId: number, inp
   await deps.db.transaction().execute(async (trx) => {
     const now = iso(deps.clock.now());
     const accepted = result.status === 'SUCCESSFUL' || result.status === 'PENDING';
+    await lockOrder(trx, orderId, deps.engine === 'postgres');
     await updateRefund(trx, prepared.refundId, { status: result.status.toLowerCase(), provider_ref: result.refundRef });
     if (!accepted) return;
     const payment = (await lockPayment(trx, prepared.payment.id, deps.engine === 'postgres'))!;
@@ -228,7 +236,13 @@ export async function refundOrder(deps: Deps, actor: Actor, orderId: number, inp
     await record(trx, refundTransaction(orderId, input.amountCents), now);
     const inquiry = await findInquiry(trx, prepared.order.inquiry_id);
     for (const recipientId of [prepared.order.customer_id, prepared.order.expert_id]) {
-      await notify(trx, deps, { recipientId, kind: 'refundIssued', params: { title: inquiry?.title ?? '', amount: (input.amountCents / 100).toFixed(2) }, link: `/orders/${orderId}` });
+      const recipient = await getUserById(trx, recipientId);
+      await notify(trx, deps, {
+        recipientId,
+        kind: 'refundIssued',
+        params: { title: inquiry?.title ?? '', amount: formatMoney(recipient.locale, input.amountCents) },
+        link: `/orders/${orderId}`,
+      });
     }
   });
   if (result.status !== 'SUCCESSFUL' && result.status !== 'PENDING') throw new DomainError('PAYMENT_UNAVAILABLE');

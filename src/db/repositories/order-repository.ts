@@ -75,6 +75,10 @@ export async function insertPayment(db: Executor, payment: Insertable<PaymentsTa
   return row.id;
 }
 
+export async function findPaymentById(db: Executor, id: number): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findPaymentOfOrder(db: Executor, orderId: number): Promise<PaymentRow | undefined> {
   return db.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
 }
@@ -107,6 +111,17 @@ export async function listPaymentEvents(db: Executor, paymentId: number) {
 export async function insertRefund(db: Executor, refund: Insertable<RefundsTable>): Promise<number> {
   const row = await db.insertInto('refunds').values(refund).returning('id').executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Refunds asked for but not yet answered by the provider (cents). */
+export async function sumRequestedRefunds(db: Executor, paymentId: number): Promise<number> {
+  const row = await db
+    .selectFrom('refunds')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.val(0)).as('n'))
+    .where('payment_id', '=', paymentId)
+    .where('status', '=', 'requested')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function updateRefund(db: Executor, id: number, changes: Updateable<RefundsTable>): Promise<void> {
