@@ -99,9 +99,10 @@ function invitedOf(html: string): string[][] {
 }
 
 /** The offers shown side by side: [expert and rating, price, delivery, valid until, note] per offer. */
+/** The offers table's rows without the order column (ordering is tested in orders.test.ts). */
 function offersOf(html: string): string[][] {
   const table = /<table class="offers">([\s\S]*?)<\/table>/.exec(html)?.[1];
-  return table === undefined ? [] : rowsOf(table);
+  return table === undefined ? [] : rowsOf(table).map((row) => row.slice(0, 5));
 }
 
 /** The first row of a list table: [title and kind, status, …] per inquiry. */

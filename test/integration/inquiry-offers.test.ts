@@ -76,8 +76,9 @@ function invitedOf(html: string): string[][] {
 }
 
 /** The offers side by side: [expert and rating, price, delivery date, valid until, note]. */
+/** The offers table's rows without the order column (ordering is tested in orders.test.ts). */
 function offersOf(html: string): string[][] {
-  return rowsOf(/<table class="offers">([\s\S]*?)<\/table>/.exec(html)?.[1]);
+  return rowsOf(/<table class="offers">([\s\S]*?)<\/table>/.exec(html)?.[1]).map((row) => row.slice(0, 5));
 }
 
 /** The inquiry titles of an expert's list (E-consultations), top to bottom. */
