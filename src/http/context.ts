@@ -44,6 +44,7 @@ export const flashKeys = [
   'triage.assigned',
   'triage.rejected',
   'orders.refundedFlash',
+  'orders.paymentCancelled',
 ] as const;
 export type FlashKey = (typeof flashKeys)[number];
 

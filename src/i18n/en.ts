@@ -831,6 +831,9 @@ export const en: typeof et = {
     inquiryAwaitingPayment: 'An offer of this inquiry has been ordered and is waiting for payment.',
     inquiryOrdered: 'An offer of this inquiry has been ordered.',
     openOrder: 'Open the order',
+    cancelPayment: 'Give up paying',
+    cancelPaymentHint: 'If you no longer want to order this offer or the payment page does not open, give up paying: the order is cancelled and the inquiry opens again at once.',
+    paymentCancelled: 'You gave up paying: the order is cancelled and the inquiry is open again.',
     refundedFlash: 'The money has been refunded.',
   },
   sandbox: {

@@ -832,6 +832,9 @@ export const et = {
     inquiryAwaitingPayment: 'Selle päringu pakkumine on tellitud ja ootab makset.',
     inquiryOrdered: 'Selle päringu pakkumine on tellitud.',
     openOrder: 'Ava tellimus',
+    cancelPayment: 'Loobu maksmisest',
+    cancelPaymentHint: 'Kui te ei soovi seda pakkumist siiski tellida või makseleht ei avane, loobuge maksmisest: tellimus tühistatakse ja päring avatakse kohe uuesti.',
+    paymentCancelled: 'Maksmisest on loobutud: tellimus on tühistatud ja päring on uuesti avatud.',
     refundedFlash: 'Raha on tagastatud.',
   },
   sandbox: {

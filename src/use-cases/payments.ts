@@ -170,23 +170,44 @@ export async function receivePaymentReturn(deps: Deps, token: string): Promise<n
 export async function cancelOverduePayments(deps: Deps): Promise<number> {
   let cancelled = 0;
   for (const orderId of await listOverdueOrders(deps.db, iso(deps.clock.now()), 100)) {
-    const payment = await findPaymentOfOrder(deps.db, orderId);
-    if (!payment) continue;
-    if (payment.provider_ref) {
-      try {
-        const status = await deps.payments.provider.queryStatus(payment.provider_ref);
-        if (paymentOutcomeOf(status.status) === 'succeeded') {
-          await applyVerifiedStatus(deps, status, 'query');
-          continue;
-        }
-      } catch (error) {
-        if (!(error instanceof PaymentProviderError) && !(error instanceof PaymentVerificationError)) throw error;
-      }
-    }
-    await applyPaymentOutcome(deps, payment.id, { outcome: 'cancelled', providerStatus: 'TIMEOUT', amountCents: payment.amount_cents, source: 'timeout' });
-    if ((await findOrder(deps.db, orderId))?.status === 'cancelled') cancelled += 1;
+    if (await abandonPayment(deps, orderId, 'timeout')) cancelled += 1;
   }
   return cancelled;
+}
+
+/**
+ * Gives up a payment that has not come: the provider is asked first (a payment that went through
+ * is applied as such), otherwise it counts as abandoned, the order is cancelled and the inquiry
+ * opens again. True when the order ended up cancelled.
+ */
+async function abandonPayment(deps: Deps, orderId: number, source: 'timeout' | 'customer'): Promise<boolean> {
+  const payment = await findPaymentOfOrder(deps.db, orderId);
+  if (!payment) return false;
+  if (payment.provider_ref) {
+    try {
+      const status = await deps.payments.provider.queryStatus(payment.provider_ref);
+      if (paymentOutcomeOf(status.status) === 'succeeded') {
+        await applyVerifiedStatus(deps, status, 'query');
+        return false;
+      }
+    } catch (error) {
+      if (!(error instanceof PaymentProviderError) && !(error instanceof PaymentVerificationError)) throw error;
+    }
+  }
+  await applyPaymentOutcome(deps, payment.id, { outcome: 'cancelled', providerStatus: source === 'timeout' ? 'TIMEOUT' : 'CANCELLED_BY_CUSTOMER', amountCents: payment.amount_cents, source });
+  return (await findOrder(deps.db, orderId))?.status === 'cancelled';
+}
+
+/**
+ * The customer gives up paying (changed their mind, or the payment page is gone): the order is
+ * cancelled and the inquiry opens again at once instead of after the timeout. A payment the
+ * provider already took is applied instead. Only the order's customer, only while it waits.
+ */
+export async function cancelPaymentAttempt(deps: Deps, actor: Actor, orderId: number): Promise<void> {
+  const order = await findOrder(deps.db, orderId);
+  if (!order || order.customer_id !== actor.id) throw new DomainError('NOT_FOUND', { entity: 'order' });
+  if (order.status !== 'awaiting_payment') throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'paymentFailed' });
+  await abandonPayment(deps, orderId, 'customer');
 }
 
 /**

@@ -485,6 +485,8 @@ const matrix: Route[] = [
   { method: 'GET', route: '/orders/:id', note: 'awaiting payment', stage: 'awaiting', url: orderUrl,
                                                                                      outcomes: ['order',   404,       'order',   404,       404,       'order',   'order',   'login'] },
   { method: 'GET', route: '/orders/:id', note: 'paid', stage: 'paid', url: orderUrl, outcomes: ['order',   404,       'order',   404,       404,       'order',   'order',   'login'] },
+  { method: 'POST', route: '/orders/:id/cancel', stage: 'awaiting', url: (w) => `/orders/${w.orderId}/cancel`, form: () => ({}), done: /^\/orders\/\d+$/,
+                                                                                     outcomes: ['done',    404,       404,       404,       404,       404,       404,       'login'] },
   { method: 'POST', route: '/orders/:id/refunds', stage: 'paid', url: (w) => `/orders/${w.orderId}/refunds`, form: () => ({ amount: '12,50', reason: 'Osaline tagastus kokkuleppel.' }), done: /^\/orders\/\d+$/,
                                                                                      outcomes: [403,       403,       403,       403,       403,       'done',    'done',    'login'] },
   { method: 'GET', route: '/admin/ledger', stage: 'paid', url: () => '/admin/ledger', outcomes: [403,      403,       403,       403,       403,       'ledger',  'ledger',  'login'] },
@@ -657,10 +659,12 @@ describe('the hosted payment page', () => {
 // ---- forged requests ----
 
 describe('posts without a valid CSRF token', () => {
+  const rowOf = (route: string) => matrix.find((row) => row.method === 'POST' && row.route === route)!;
   const posts = [
-    { name: 'POST /inquiries/:id/order', row: matrix[0]!, actor: 'owner' as const },
-    { name: 'POST /orders/:id/refunds', row: matrix[4]!, actor: 'admin' as const },
-    { name: 'POST /sandbox/pay/:ref', row: matrix[7]!, actor: 'owner' as const },
+    { name: 'POST /inquiries/:id/order', row: rowOf('/inquiries/:id/order'), actor: 'owner' as const },
+    { name: 'POST /orders/:id/cancel', row: rowOf('/orders/:id/cancel'), actor: 'owner' as const },
+    { name: 'POST /orders/:id/refunds', row: rowOf('/orders/:id/refunds'), actor: 'admin' as const },
+    { name: 'POST /sandbox/pay/:ref', row: rowOf('/sandbox/pay/:ref'), actor: 'owner' as const },
   ];
 
   it.each(posts)('$name is refused with 403 without a token, and nothing is created', async ({ row, actor }) => {

@@ -1183,3 +1183,53 @@ async function holdOrderRow(orderId: number) {
     },
   };
 }
+
+describe('the customer gives up paying', () => {
+  it('cancels the order at once and opens the inquiry again, without waiting for the timeout', async () => {
+    const s = await scene();
+    const started = await startPayment(s);
+    const before = await s.customer.browser.get(`/orders/${started.orderId}`);
+    expect(textOf(before.body)).toContain('Loobu maksmisest');
+
+    const cancelled = await s.customer.browser.post(`/orders/${started.orderId}/cancel`, {}, { formPage: `/orders/${started.orderId}` });
+
+    expect(cancelled.status).toBe(303);
+    expect((await orderRow(started.orderId)).status).toBe('cancelled');
+    expect(await inquiryStatus(s.inquiryId)).toBe('open');
+    expect(flashOf((await s.customer.browser.follow(cancelled)).body)).toContain('Maksmisest on loobutud');
+    // The same or another offer can be ordered again.
+    expect((await order(s, s.rivalOffer)).status).toBe(303);
+  });
+
+  it('applies a payment the provider already took instead of cancelling', async () => {
+    const s = await scene();
+    // Paid on the provider's side, but the notification never arrived and the payer never came back.
+    const provider = t.deps.payments.provider;
+    const createPayment = provider.createPayment.bind(provider);
+    provider.createPayment = (input) => createPayment({ ...input, notificationUrl: `${origin}/lost-in-the-network` });
+    const started = await startPayment(s);
+    expect((await press(s.customer.browser, started, 'pay')).status).toBe(303);
+    expect((await orderRow(started.orderId)).status).toBe('awaiting_payment');
+
+    const answer = await s.customer.browser.post(`/orders/${started.orderId}/cancel`, {}, { formPage: `/orders/${started.orderId}` });
+
+    expect(answer.status).toBe(303);
+    expect((await orderRow(started.orderId)).status).toBe('in_progress');
+  });
+
+  it('is refused once the order is paid, and for anyone but the order’s customer', async () => {
+    const s = await scene();
+    const started = await startPayment(s);
+    const outsider = await signedInUser(t);
+    expect((await outsider.browser.post(`/orders/${started.orderId}/cancel`, {}, { formPage: '/' })).status).toBe(404);
+    const moderator = await signedIn(s.moderator);
+    expect((await moderator.post(`/orders/${started.orderId}/cancel`, {}, { formPage: '/' })).status).toBe(404);
+    expect((await orderRow(started.orderId)).status).toBe('awaiting_payment');
+
+    await pay(s, started);
+    const late = await s.customer.browser.post(`/orders/${started.orderId}/cancel`, {}, { formPage: `/orders/${started.orderId}` });
+    expect(late.status).toBe(409);
+    expect(textOf(late.body)).toContain('Tellimus on juba tasutud.');
+    expect((await orderRow(started.orderId)).status).toBe('in_progress');
+  });
+});

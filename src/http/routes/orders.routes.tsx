@@ -5,7 +5,7 @@ import { isSandboxProvider } from '../../adapters/payments/sandbox.js';
 import type { DomainError } from '../../domain/errors.js';
 import { parseEuros } from '../../domain/inquiries.js';
 import { getOrder, listMyOrders } from '../../use-cases/orders.js';
-import { ledgerOverview, receivePaymentNotification, receivePaymentReturn, refundOrder } from '../../use-cases/payments.js';
+import { cancelPaymentAttempt, ledgerOverview, receivePaymentNotification, receivePaymentReturn, refundOrder } from '../../use-cases/payments.js';
 import { formErrorsFromDomain, formRefusalStatus, idParam, multiLineText, parseForm } from '../forms.js';
 import { actorOf, requireRole, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
@@ -35,9 +35,9 @@ function tokenOf(request: FastifyRequest): string | undefined {
 export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps } = env;
 
-  const showOrder = async (request: FastifyRequest, reply: FastifyReply, id: number, refundForm?: FormState, status = 200) => {
+  const showOrder = async (request: FastifyRequest, reply: FastifyReply, id: number, form?: FormState, status = 200) => {
     const order = await getOrder(deps, actorOf(request), id);
-    return sendPage(reply, <OrderPage ctx={request.ctx} order={order} {...(refundForm ? { refundForm } : {})} />, status);
+    return sendPage(reply, <OrderPage ctx={request.ctx} order={order} {...(form ? { form } : {})} />, status);
   };
 
   app.get('/orders', { preHandler: requireUser }, async (request, reply) => {
@@ -49,6 +49,20 @@ export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     return showOrder(request, reply, params.data.id);
+  });
+
+  app.post('/orders/:id/cancel', { preHandler: requireUser }, async (request, reply) => {
+    const params = idParam.safeParse(request.params);
+    if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
+    try {
+      await cancelPaymentAttempt(deps, actorOf(request), params.data.id);
+    } catch (error) {
+      const status = formRefusalStatus(error);
+      if (!status) throw error;
+      return showOrder(request, reply, params.data.id, { ...formErrorsFromDomain(error as DomainError) }, status);
+    }
+    setFlash(reply, env.cookies, 'orders.paymentCancelled');
+    return reply.redirect(`/orders/${params.data.id}`, 303);
   });
 
   app.post('/orders/:id/refunds', { preHandler: requireRole('moderator', 'admin') }, async (request, reply) => {

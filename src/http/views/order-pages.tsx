@@ -32,7 +32,8 @@ function Contact({ ctx, title, contact }: { ctx: PageContext; title: string; con
   );
 }
 
-export function OrderPage({ ctx, order, refundForm }: { ctx: PageContext; order: OrderView; refundForm?: FormState }) {
+/** `form`: what a refused post sent and why (the refund form's fields, or a general reason). */
+export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; order: OrderView; form?: FormState }) {
   const { t } = ctx;
   const title = t('orders.title', { id: order.id });
   return (
@@ -41,6 +42,7 @@ export function OrderPage({ ctx, order, refundForm }: { ctx: PageContext; order:
         <a href={`/inquiries/${order.inquiry.id}`}>← {order.inquiry.title}</a>
       </p>
       <PageHeading lead={order.inquiry.title}>{title}</PageHeading>
+      <ErrorSummary ctx={ctx} errors={{}} general={refundForm?.general} />
       <section class="card" aria-labelledby="order-summary">
         <h2 id="order-summary">{t('orders.summaryTitle')}</h2>
         <dl class="meta-list">
@@ -86,6 +88,15 @@ export function OrderPage({ ctx, order, refundForm }: { ctx: PageContext; order:
               </a>
             </p>
           </>
+        )}
+        {order.status === 'awaiting_payment' && order.role === 'customer' && (
+          <form method="post" action={`/orders/${order.id}/cancel`} class="form">
+            <CsrfInput ctx={ctx} />
+            <p class="hint">{t('orders.cancelPaymentHint')}</p>
+            <button type="submit" class="button button-secondary">
+              {t('orders.cancelPayment')}
+            </button>
+          </form>
         )}
         {order.status === 'awaiting_payment' && order.role !== 'customer' && <p>{t('orders.waitingForPayment')}</p>}
         {order.status === 'cancelled' && <p>{t('orders.cancelledExplained')}</p>}
@@ -152,7 +163,7 @@ export function OrderPage({ ctx, order, refundForm }: { ctx: PageContext; order:
           {order.payment.status === 'succeeded' && (
             <>
               <h3>{t('orders.refundTitle')}</h3>
-              <ErrorSummary ctx={ctx} errors={refundForm?.errors ?? {}} general={refundForm?.general} />
+              <ErrorSummary ctx={ctx} errors={refundForm?.errors ?? {}} />
               <form method="post" action={`/orders/${order.id}/refunds`} class="form" novalidate>
                 <CsrfInput ctx={ctx} />
                 <Field ctx={ctx} name="amount" label="orders.refundAmount" hint="orders.refundAmountHint" values={refundForm?.values} errors={refundForm?.errors} maxLength={12} />
