@@ -59,6 +59,8 @@ const envSchema = z.object({
   MONTONIO_API_URL: z.url().default('https://sandbox-stargate.montonio.com/api'),
   /** Minutes a customer has to pay before the order is cancelled and the inquiry opens again. */
   PAYMENT_TIMEOUT_MINUTES: positiveInt.max(24 * 60).default(30),
+  /** Days after the work is marked done when it is accepted by itself if the customer does nothing. */
+  AUTO_ACCEPT_DAYS: positiveInt.max(90).default(14),
   /** The portal's fee on accepted work, in percent (two decimals at most). */
   PORTAL_FEE_PERCENT: z.coerce.number().min(0).max(100).multipleOf(0.01).default(15),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
@@ -89,6 +91,7 @@ export type Config = {
     montonio: { accessKey: string; secretKey: string; apiUrl: string } | undefined;
     timeoutMs: number;
     feeBasisPoints: number;
+    autoAcceptMs: number;
   };
 };
 
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
       timeoutMs: e.PAYMENT_TIMEOUT_MINUTES * 60_000,
       feeBasisPoints: Math.round(e.PORTAL_FEE_PERCENT * 100),
+      autoAcceptMs: e.AUTO_ACCEPT_DAYS * 86_400_000,
     },
   };
 }

@@ -85,6 +85,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       provider: buildPaymentProvider(config, secret, clock, overrides.paymentDelivery),
       timeoutMs: config.payments.timeoutMs,
       feeBasisPoints: config.payments.feeBasisPoints,
+      autoAcceptMs: config.payments.autoAcceptMs,
     },
   };
   return { config, database, deps, logger, secret, mailer };

@@ -5,6 +5,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed-demo.js';
 import { buildApp } from './http/app.js';
 import { sweepInquiryDeadlines } from './use-cases/inquiry-deadlines.js';
+import { autoAcceptDue } from './use-cases/fulfilment.js';
 import { cancelOverduePayments } from './use-cases/payments.js';
 import { startWorker } from './workers/worker.js';
 
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
 
   const app = await buildApp({ config, deps, secret: container.secret, logger });
   const worker = config.runWorker
-    ? startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: [() => sweepInquiryDeadlines(deps), () => cancelOverduePayments(deps)] })
+    ? startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: [() => sweepInquiryDeadlines(deps), () => cancelOverduePayments(deps), () => autoAcceptDue(deps)] })
     : undefined;
 
   await app.listen({ host: config.host, port: config.port });

@@ -37,6 +37,10 @@ export type Database = {
   payment_events: PaymentEventsTable;
   refunds: RefundsTable;
   ledger_entries: LedgerEntriesTable;
+  deliveries: DeliveriesTable;
+  delivery_files: DeliveryFilesTable;
+  reviews: ReviewsTable;
+  disputes: DisputesTable;
 };
 
 type Timestamp = string;
@@ -331,8 +335,51 @@ export type OrdersTable = {
   payment_due_at: Timestamp;
   paid_at: Timestamp | null;
   cancelled_at: Timestamp | null;
+  /** When the expert marked the work done (the latest time). */
+  delivered_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+  /** When delivered work is accepted by itself if the customer does nothing. */
+  auto_accept_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+  /** When the customer was reminded of the automatic acceptance. */
+  reminded_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+  accepted_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
+  /** `customer`, `automatic` or `moderator` (a dispute released to the expert). */
+  accepted_how: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+};
+
+export type DeliveriesTable = { id: Generated<number>; order_id: number; expert_id: number; body: string; created_at: Timestamp };
+export type DeliveryFilesTable = { delivery_id: number; file_id: number };
+
+export type ReviewsTable = {
+  id: Generated<number>;
+  order_id: number;
+  expert_id: number;
+  customer_id: number;
+  stars: number;
+  comment: string | null;
+  /** The customer may change the rating until then. */
+  editable_until: Timestamp;
+  reply: string | null;
+  replied_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type DisputesTable = {
+  id: Generated<number>;
+  order_id: number;
+  opened_by: number;
+  reason: string;
+  status: 'open' | 'resolved';
+  /** `release` (all to the expert), `refund` (all back to the customer) or `split`. */
+  resolution: string | null;
+  refund_cents: number | null;
+  release_cents: number | null;
+  note: string | null;
+  resolved_by: number | null;
+  resolved_at: Timestamp | null;
+  created_at: Timestamp;
 };
 
 export type PaymentsTable = {
@@ -405,3 +452,5 @@ export type InvitationRow = Selectable<InvitationsTable>;
 export type OfferRow = Selectable<OffersTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
+export type ReviewRow = Selectable<ReviewsTable>;
+export type DisputeRow = Selectable<DisputesTable>;

@@ -47,6 +47,17 @@ export const noticeKinds = {
   paymentFailed: 'orders',
   latePayment: 'staff',
   refundIssued: 'orders',
+  deliveryAdded: 'orders',
+  workDone: 'orders',
+  workAccepted: 'orders',
+  changesRequested: 'orders',
+  autoAcceptReminder: 'orders',
+  autoAccepted: 'orders',
+  newReview: 'reviews',
+  reviewReplied: 'reviews',
+  disputeOpened: 'orders',
+  disputeOpenedStaff: 'staff',
+  disputeResolved: 'orders',
 } as const satisfies Record<string, EmailCategory | AlwaysSentCategory>;
 
 export type NoticeKind = keyof typeof noticeKinds;

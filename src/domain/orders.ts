@@ -7,10 +7,10 @@ import { isStaff, type Actor } from './roles.js';
  * visible to both); a failed or abandoned payment cancels it and gives the inquiry back.
  * `delivered`, `accepted` and `disputed` belong to fulfilment (issue 7).
  */
-export const orderStatuses = ['awaiting_payment', 'in_progress', 'delivered', 'accepted', 'disputed', 'cancelled'] as const;
+export const orderStatuses = ['awaiting_payment', 'in_progress', 'delivered', 'accepted', 'disputed', 'resolved', 'cancelled'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
-export const orderEvents = ['paymentSucceeded', 'paymentFailed', 'markDone', 'requestChanges', 'accept', 'dispute', 'resolve'] as const;
+export const orderEvents = ['paymentSucceeded', 'paymentFailed', 'markDone', 'requestChanges', 'accept', 'dispute', 'resolve', 'settle'] as const;
 export type OrderEvent = (typeof orderEvents)[number];
 
 const orderTransitions: Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>> = {
@@ -18,7 +18,10 @@ const orderTransitions: Record<OrderStatus, Partial<Record<OrderEvent, OrderStat
   in_progress: { markDone: 'delivered', dispute: 'disputed' },
   delivered: { accept: 'accepted', requestChanges: 'in_progress', dispute: 'disputed' },
   accepted: {},
-  disputed: { resolve: 'accepted' },
+  // A moderator releases the money to the expert (the work counts as accepted), or settles by
+  // refunding the customer in full or in part (`resolved`).
+  disputed: { resolve: 'accepted', settle: 'resolved' },
+  resolved: {},
   cancelled: {},
 };
 
@@ -30,10 +33,10 @@ export function nextOrderStatus(status: OrderStatus, event: OrderEvent): OrderSt
 }
 
 /** Orders that hold their inquiry: at most one of these per inquiry (a partial unique index too). */
-export const liveOrderStatuses: readonly OrderStatus[] = ['awaiting_payment', 'in_progress', 'delivered', 'accepted', 'disputed'];
+export const liveOrderStatuses: readonly OrderStatus[] = ['awaiting_payment', 'in_progress', 'delivered', 'accepted', 'disputed', 'resolved'];
 
 /** Paid orders: from here on the customer and the expert see each other's contact data. */
-export const paidOrderStatuses: readonly OrderStatus[] = ['in_progress', 'delivered', 'accepted', 'disputed'];
+export const paidOrderStatuses: readonly OrderStatus[] = ['in_progress', 'delivered', 'accepted', 'disputed', 'resolved'];
 
 export function isPaid(status: OrderStatus): boolean {
   return paidOrderStatuses.includes(status);
@@ -106,4 +109,25 @@ export function refundProblem(input: { amountCents: number; paidCents: number; r
   if (input.amountCents < 5) return 'refundTooSmall';
   if (input.amountCents > input.paidCents - input.refundedCents) return 'refundTooLarge';
   return undefined;
+}
+
+// ---- fulfilment, acceptance, rating, disputes ----
+
+/** How long after acceptance a customer may still change their rating. */
+export const reviewEditableMs = 7 * 86_400_000;
+
+/** How long before the automatic acceptance the customer is reminded. */
+export const autoAcceptReminderMs = 2 * 86_400_000;
+
+export const fulfilmentLimits = { delivery: 20_000, message: 5_000, comment: 3_000, reply: 3_000, reason: 3_000 } as const;
+
+/** Refuses an actor who is not the one this step belongs to (NOT_FOUND for outsiders, FORBIDDEN for the other party). */
+export function assertOrderActor(role: OrderRole, required: OrderRole | readonly OrderRole[]): void {
+  const allowed = typeof required === 'string' ? [required] : required;
+  if (!allowed.includes(role)) throw new DomainError('FORBIDDEN', { entity: 'order' });
+}
+
+/** Stars are whole numbers from 1 to 5. */
+export function starsProblem(stars: number): string | undefined {
+  return Number.isInteger(stars) && stars >= 1 && stars <= 5 ? undefined : 'chooseStars';
 }

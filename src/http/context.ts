@@ -45,6 +45,14 @@ export const flashKeys = [
   'triage.rejected',
   'orders.refundedFlash',
   'orders.paymentCancelled',
+  'orders.deliverySaved',
+  'orders.markedDone',
+  'orders.acceptedFlash',
+  'orders.changesSent',
+  'orders.ratingSaved',
+  'orders.replySaved',
+  'orders.disputeOpenedFlash',
+  'orders.disputeResolvedFlash',
 ] as const;
 export type FlashKey = (typeof flashKeys)[number];
 

@@ -178,7 +178,7 @@ export function formErrorsFromDomain(error: DomainError): { errors: FieldErrors;
 }
 
 /** Entities whose refused transitions have a sentence per state in the catalog (`errors.state.<entity>_<status>`). */
-const lifecycleEntities = new Set(['inquiry', 'invitation', 'offer', 'order']);
+const lifecycleEntities = new Set(['inquiry', 'invitation', 'offer', 'order', 'review']);
 
 /** Refusals a form shows beside itself (the input or the object's state); anything else goes to the error page. */
 const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([

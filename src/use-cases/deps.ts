@@ -21,7 +21,7 @@ export type Deps = {
   /** Uniform random integers for the random choice of experts (crypto by default). */
   random: RandomSource;
   inquiries: { randomInvitations: number; perDay: number };
-  payments: { provider: PaymentProvider; timeoutMs: number; feeBasisPoints: number };
+  payments: { provider: PaymentProvider; timeoutMs: number; feeBasisPoints: number; autoAcceptMs: number };
 };
 
 /** How long each kind of single-use link stays valid. */

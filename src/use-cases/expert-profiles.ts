@@ -1,3 +1,4 @@
+import { listReviewsOf } from '../db/repositories/fulfilment-repository.js';
 import { iso } from '../adapters/clock.js';
 import {
   findListedProfile,
@@ -56,10 +57,18 @@ export type PublicProfile = {
  * A listed expert's public profile. It holds nothing private: no e-mail, phone or ID code
  * (those live on the account and the application, which this never reads).
  */
+/** How many of the newest reviews a profile shows. */
+const profileReviewCount = 20;
+
 export async function getPublicProfile(deps: Deps, expertId: number, locale: Locale): Promise<PublicProfile> {
   const profile = await findListedProfile(deps.db, expertId);
   if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
-  const [fieldIds, languages, fields] = await Promise.all([listFieldIdsOf(deps.db, [expertId]), listLanguagesOf(deps.db, [expertId]), listFields(deps.db)]);
+  const [fieldIds, languages, fields, reviews] = await Promise.all([
+    listFieldIdsOf(deps.db, [expertId]),
+    listLanguagesOf(deps.db, [expertId]),
+    listFields(deps.db),
+    listReviewsOf(deps.db, expertId, profileReviewCount),
+  ]);
   const mine = new Set(fieldIds.get(expertId));
   return {
     id: profile.user_id,
@@ -73,7 +82,7 @@ export async function getPublicProfile(deps: Deps, expertId: number, locale: Loc
     priceLevel: profile.price_level,
     memberSince: profile.approved_at,
     rating: ratingSummary(profile.rating_count, profile.rating_sum, profile.rating_distribution),
-    reviews: [],
+    reviews: reviews.map((r) => ({ stars: r.stars, comment: r.comment, createdAt: r.created_at, reply: r.reply })),
     isOnLeave: isProfileOnLeave(profile, deps.clock.now()),
     leaveUntil: profile.leave_until,
   };

@@ -1,4 +1,5 @@
 import { findInquiry, findInvitationById, lockInquiry, recordQuestionState, updateInvitation } from '../db/repositories/inquiry-repository.js';
+import { findLiveOrderOfInquiry } from '../db/repositories/order-repository.js';
 import { getUserById } from '../db/repositories/user-repository.js';
 import { DomainError } from '../domain/errors.js';
 import { nextInvitationStatus, openInvitationStatuses } from '../domain/inquiries.js';
@@ -6,6 +7,7 @@ import type { Actor } from '../domain/roles.js';
 import { translator } from '../i18n/index.js';
 import { assertMessageNotEmpty, startConversation, writeMessage } from './conversations.js';
 import type { Deps } from './deps.js';
+import { postOrderMessage } from './fulfilment.js';
 import { actOnInvitation } from './invitations.js';
 import { withUploads, type UploadedPart } from './uploads.js';
 
@@ -71,6 +73,11 @@ export async function postInQuestionThread(deps: Deps, actor: Actor, invitationI
   const invitation = await findInvitationById(deps.db, invitationId);
   const inquiry = invitation ? await findInquiry(deps.db, invitation.inquiry_id) : undefined;
   if (!invitation || !inquiry) throw new DomainError('NOT_FOUND', { entity: 'conversation' });
+  // After the order the thread is the order's: its two parties write by the order's rules.
+  if (invitation.status === 'won') {
+    const order = await findLiveOrderOfInquiry(deps.db, inquiry.id);
+    if (order && (actor.id === order.customer_id || actor.id === order.expert_id)) return postOrderMessage(deps, actor, order.id, input);
+  }
   if (actor.id === invitation.expert_id) return askQuestion(deps, actor, inquiry.id, input);
   if (actor.id === inquiry.customer_id) return answerQuestion(deps, actor, inquiry.id, invitation.id, input);
   throw new DomainError('NOT_FOUND', { entity: 'conversation' });

@@ -1,7 +1,9 @@
 import { iso } from '../adapters/clock.js';
 import { PaymentProviderError } from '../adapters/payments/provider.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { findInquiry, findOfferById, lockInquiry, updateInquiry } from '../db/repositories/inquiry-repository.js';
+import { findReviewOfOrder, listDeliveries, listDisputesOf, type DeliveryView } from '../db/repositories/fulfilment-repository.js';
+import { findInquiry, findInvitation, findOfferById, lockInquiry, updateInquiry } from '../db/repositories/inquiry-repository.js';
+import { listMessages, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
 import { listOrderEntries } from '../db/repositories/ledger-repository.js';
 import {
   findLiveOrderOfInquiry,
@@ -17,7 +19,7 @@ import {
 } from '../db/repositories/order-repository.js';
 import { findProfile } from '../db/repositories/expert-repository.js';
 import { getUserById } from '../db/repositories/user-repository.js';
-import type { OrderRow, PaymentRow } from '../db/schema.js';
+import type { DisputeRow, OrderRow, PaymentRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { assertOfferOrderable, nextInquiryStatus } from '../domain/inquiries.js';
 import { isPaid, merchantReferenceOf, orderRoleOf, type OrderRole } from '../domain/orders.js';
@@ -120,6 +122,15 @@ export type OrderView = {
   payment: { status: PaymentRow['status']; refundedCents: number; paymentUrl: string | null; provider: string; reference: string } | undefined;
   /** The other side's contact data: only once the order is paid, only to its two parties (staff see both). */
   contacts: { customer?: ContactCard; expert?: ContactCard };
+  kind: 'consultation' | 'document';
+  deliveredAt: string | null;
+  autoAcceptAt: string | null;
+  acceptedAt: string | null;
+  deliveries: DeliveryView[];
+  /** The thread between the customer and the expert (staff read it too). */
+  thread: { id: number; messages: MessageWithFiles[] } | undefined;
+  review: { stars: number; comment: string | null; reply: string | null; isEditable: boolean } | undefined;
+  disputes: DisputeRow[];
   /** Staff only: what the provider said, the refunds and the ledger entries. */
   audit?: {
     events: Awaited<ReturnType<typeof listPaymentEvents>>;
@@ -148,6 +159,14 @@ export async function getOrder(deps: Deps, actor: Actor, orderId: number): Promi
     if (role !== 'expert') contacts.expert = contactOf(await getUserById(deps.db, order.expert_id));
     if (role !== 'customer') contacts.customer = contactOf(await getUserById(deps.db, order.customer_id));
   }
+  const invitation = await findInvitation(deps.db, order.inquiry_id, order.expert_id);
+  const threadId = isPaid(order.status) ? (invitation?.conversation_id ?? undefined) : undefined;
+  const [deliveries, messages, review, disputes] = await Promise.all([
+    listDeliveries(deps.db, orderId),
+    threadId ? listMessages(deps.db, threadId, { limit: 100 }) : [],
+    findReviewOfOrder(deps.db, orderId),
+    listDisputesOf(deps.db, orderId),
+  ]);
   const audit =
     role === 'staff' && payment
       ? { events: await listPaymentEvents(deps.db, payment.id), refunds: await listRefunds(deps.db, payment.id), entries: await listOrderEntries(deps.db, orderId) }
@@ -174,6 +193,16 @@ export async function getOrder(deps: Deps, actor: Actor, orderId: number): Promi
         }
       : undefined,
     contacts,
+    kind: inquiry?.kind ?? 'consultation',
+    deliveredAt: order.delivered_at,
+    autoAcceptAt: order.auto_accept_at,
+    acceptedAt: order.accepted_at,
+    deliveries,
+    thread: threadId ? { id: threadId, messages } : undefined,
+    review: review
+      ? { stars: review.stars, comment: review.comment, reply: review.reply, isEditable: deps.clock.now().getTime() <= Date.parse(review.editable_until) }
+      : undefined,
+    disputes,
     ...(audit ? { audit } : {}),
   };
 }

@@ -218,14 +218,26 @@ export async function cancelPaymentAttempt(deps: Deps, actor: Actor, orderId: nu
 export async function refundOrder(deps: Deps, actor: Actor, orderId: number, input: { amountCents: number; reason: string }): Promise<void> {
   if (!isStaff(actor)) throw new DomainError('FORBIDDEN', { entity: 'order' });
   if (input.reason.trim() === '') throw new DomainError('VALIDATION', { fields: { reason: 'required' } });
+  await refundThroughProvider(deps, orderId, { ...input, requestedBy: actor.id });
+}
+
+/** What an order's escrow still holds for it, less refunds asked for and not yet answered (cents). */
+export async function heldForOrder(trx: Executor, orderId: number, paymentId: number): Promise<number> {
+  return (await accountBalance(trx, escrowAccount(orderId))) - (await sumRequestedRefunds(trx, paymentId));
+}
+
+/**
+ * Refunds through the provider: recorded first with an idempotency key, booked in the ledger
+ * when the provider accepts it; both parties are told. PAYMENT_UNAVAILABLE when it refuses.
+ */
+export async function refundThroughProvider(deps: Deps, orderId: number, input: { amountCents: number; reason: string; requestedBy: number }): Promise<void> {
   const idempotencyKey = randomUUID();
   const prepared = await deps.db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, orderId, deps.engine === 'postgres');
     const payment = order ? await findPaymentOfOrder(trx, orderId) : undefined;
     if (!order || !payment) throw new DomainError('NOT_FOUND', { entity: 'order' });
     if (payment.status !== 'succeeded' || !payment.provider_ref) throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'refund' });
-    // What is held, less refunds asked for but not yet answered by the provider.
-    const held = (await accountBalance(trx, escrowAccount(orderId))) - (await sumRequestedRefunds(trx, payment.id));
+    const held = await heldForOrder(trx, orderId, payment.id);
     const problem = refundProblem({ amountCents: input.amountCents, paidCents: Math.min(payment.amount_cents, held + payment.refunded_cents), refundedCents: payment.refunded_cents });
     if (problem) throw new DomainError('VALIDATION', { fields: { amount: problem } });
     const refundId = await insertRefund(trx, {
@@ -235,7 +247,7 @@ export async function refundOrder(deps: Deps, actor: Actor, orderId: number, inp
       idempotency_key: idempotencyKey,
       provider_ref: null,
       status: 'requested',
-      requested_by: actor.id,
+      requested_by: input.requestedBy,
       created_at: iso(deps.clock.now()),
     });
     return { refundId, payment, order };

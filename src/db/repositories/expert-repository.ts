@@ -242,3 +242,31 @@ export async function findListedProfile(db: Executor, expertId: number): Promise
     .where('u.blocked_at', 'is', null)
     .executeTakeFirst();
 }
+
+/**
+ * Adjusts an expert's running rating totals by one rating added (and, when it was edited, the
+ * earlier stars taken away), under a row lock so that simultaneous ratings are all counted.
+ */
+export async function adjustRating(db: Executor, expertId: number, change: { add: number; remove?: number | undefined }, isPostgres: boolean, now: string): Promise<void> {
+  let query = db.selectFrom('expert_profiles').select(['rating_count', 'rating_sum', 'rating_distribution']).where('user_id', '=', expertId);
+  if (isPostgres) query = query.forUpdate();
+  const profile = await query.executeTakeFirst();
+  if (!profile) return;
+  const distribution = (JSON.parse(profile.rating_distribution) as number[]).slice(0, 5);
+  while (distribution.length < 5) distribution.push(0);
+  let count = profile.rating_count;
+  let sum = profile.rating_sum;
+  if (change.remove !== undefined) {
+    distribution[change.remove - 1] = Math.max(0, distribution[change.remove - 1]! - 1);
+    count -= 1;
+    sum -= change.remove;
+  }
+  distribution[change.add - 1]! += 1;
+  count += 1;
+  sum += change.add;
+  await db
+    .updateTable('expert_profiles')
+    .set({ rating_count: count, rating_sum: sum, rating_distribution: JSON.stringify(distribution), rating_score: count > 0 ? Math.round((sum * 100) / count) : 0, updated_at: now })
+    .where('user_id', '=', expertId)
+    .execute();
+}

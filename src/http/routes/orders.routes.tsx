@@ -4,9 +4,13 @@ import { PaymentVerificationError } from '../../adapters/payments/provider.js';
 import { isSandboxProvider } from '../../adapters/payments/sandbox.js';
 import type { DomainError } from '../../domain/errors.js';
 import { parseEuros } from '../../domain/inquiries.js';
+import { fulfilmentLimits } from '../../domain/orders.js';
+import { acceptWork, addDelivery, getDeliveryFile, markDone, openDispute, postOrderMessage, rateOrder, replyToReview, requestChanges, resolveDispute } from '../../use-cases/fulfilment.js';
 import { getOrder, listMyOrders } from '../../use-cases/orders.js';
 import { cancelPaymentAttempt, ledgerOverview, receivePaymentNotification, receivePaymentReturn, refundOrder } from '../../use-cases/payments.js';
-import { formErrorsFromDomain, formRefusalStatus, idParam, multiLineText, parseForm } from '../forms.js';
+import { formErrorsFromDomain, formRefusalStatus, idParam, maxId, multiLineText, numberOrNaN, parseForm } from '../forms.js';
+import { sendStoredFile } from '../files.js';
+import type { FlashKey } from '../context.js';
 import { actorOf, requireRole, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -20,6 +24,17 @@ const refundSchema = z.object({
 });
 
 const referenceParam = z.object({ ref: z.string().uuid() });
+const bodySchema = z.object({ body: multiLineText(fulfilmentLimits.delivery) });
+const messageSchema = z.object({ message: multiLineText(fulfilmentLimits.message) });
+const ratingSchema = z.object({ stars: z.string().max(2).optional(), comment: multiLineText(fulfilmentLimits.comment) });
+const replySchema = z.object({ reply: multiLineText(fulfilmentLimits.reply) });
+const reasonSchema = z.object({ reason: multiLineText(fulfilmentLimits.reason) });
+const resolveSchema = z.object({
+  resolution: z.enum(['release', 'refund', 'split'], { error: 'errors.field.chooseResolution' }),
+  refund: z.string().max(20).optional(),
+  note: multiLineText(fulfilmentLimits.reason),
+});
+const fileParams = z.object({ id: z.coerce.number().int().positive().max(maxId), fileId: z.coerce.number().int().positive().max(maxId) });
 const sandboxAction = z.object({ action: z.enum(['pay', 'fail', 'cancel']) });
 const providerParam = z.object({ provider: z.enum(['sandbox', 'montonio']) });
 
@@ -63,6 +78,60 @@ export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
     }
     setFlash(reply, env.cookies, 'orders.paymentCancelled');
     return reply.redirect(`/orders/${params.data.id}`, 303);
+  });
+
+  /**
+   * One step on an order's page: parse, run, and on a refusal show the page again with the form's
+   * input and the reason at its top; otherwise back to the order with a confirmation.
+   */
+  const step = <S extends z.ZodType,>(path: string, options: { schema: S; flash: FlashKey; anchor?: string; run: (request: FastifyRequest, id: number, data: z.output<S>) => Promise<unknown> }) => {
+    app.post(path, { preHandler: requireUser }, async (request, reply) => {
+      const params = idParam.safeParse(request.params);
+      if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
+      const form = parseForm(options.schema, request.body);
+      if (!form.ok) {
+        // Refuses outsiders before saying what was wrong with their input.
+        await getOrder(deps, actorOf(request), params.data.id);
+        return showOrder(request, reply, params.data.id, { values: form.values, errors: form.errors }, 422);
+      }
+      try {
+        await options.run(request, params.data.id, form.data);
+      } catch (error) {
+        const status = formRefusalStatus(error);
+        if (!status) throw error;
+        return showOrder(request, reply, params.data.id, { values: form.values, ...formErrorsFromDomain(error as DomainError) }, status);
+      }
+      setFlash(reply, env.cookies, options.flash);
+      return reply.redirect(`/orders/${params.data.id}${options.anchor ?? ''}`, 303);
+    });
+  };
+  const empty = z.object({});
+  const files = (request: FastifyRequest) => request.uploads.filter((u) => u.fieldName === 'files');
+
+  step('/orders/:id/deliveries', { schema: bodySchema, flash: 'orders.deliverySaved', anchor: '#deliveries', run: (request, id, data) => addDelivery(deps, actorOf(request), id, { body: data.body, uploads: files(request) }) });
+  step('/orders/:id/done', { schema: empty, flash: 'orders.markedDone', run: (request, id) => markDone(deps, actorOf(request), id) });
+  step('/orders/:id/accept', { schema: empty, flash: 'orders.acceptedFlash', run: (request, id) => acceptWork(deps, actorOf(request), id) });
+  step('/orders/:id/changes', { schema: messageSchema, flash: 'orders.changesSent', run: (request, id, data) => requestChanges(deps, actorOf(request), id, data.message) });
+  step('/orders/:id/messages', { schema: bodySchema, flash: 'mailbox.sent', anchor: '#thread', run: (request, id, data) => postOrderMessage(deps, actorOf(request), id, { body: data.body, uploads: files(request) }) });
+  step('/orders/:id/rating', {
+    schema: ratingSchema,
+    flash: 'orders.ratingSaved',
+    anchor: '#rating',
+    run: (request, id, data) => rateOrder(deps, actorOf(request), id, { stars: data.stars ? numberOrNaN(data.stars) : Number.NaN, comment: data.comment }),
+  });
+  step('/orders/:id/reply', { schema: replySchema, flash: 'orders.replySaved', anchor: '#rating', run: (request, id, data) => replyToReview(deps, actorOf(request), id, data.reply) });
+  step('/orders/:id/dispute', { schema: reasonSchema, flash: 'orders.disputeOpenedFlash', run: (request, id, data) => openDispute(deps, actorOf(request), id, data.reason) });
+  step('/orders/:id/resolve', {
+    schema: resolveSchema,
+    flash: 'orders.disputeResolvedFlash',
+    run: (request, id, data) => resolveDispute(deps, actorOf(request), id, { resolution: data.resolution, refundCents: parseEuros(data.refund ?? ''), note: data.note }),
+  });
+
+  app.get('/orders/:id/files/:fileId', { preHandler: requireUser }, async (request, reply) => {
+    const params = fileParams.safeParse(request.params);
+    if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
+    const file = await getDeliveryFile(deps, actorOf(request), params.data.id, params.data.fileId);
+    return sendStoredFile(reply, deps, file, { disposition: 'attachment', cacheControl: 'private, no-store' });
   });
 
   app.post('/orders/:id/refunds', { preHandler: requireRole('moderator', 'admin') }, async (request, reply) => {

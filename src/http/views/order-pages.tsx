@@ -6,7 +6,8 @@ import type { ContactCard, OrderView } from '../../use-cases/orders.js';
 import type { LedgerOverview } from '../../use-cases/payments.js';
 import type { PageContext } from '../context.js';
 import type { FormState } from './auth-pages.js';
-import { CsrfInput, ErrorSummary, Field, PageHeading, Pagination, TextArea } from './components.js';
+import { ChoiceGroup, CsrfInput, ErrorSummary, Field, PageHeading, Pagination, TextArea } from './components.js';
+import { MessageForm, MessageList } from './mailbox-pages.js';
 import { Layout } from './layout.js';
 
 function OrderStatus({ ctx, status }: { ctx: PageContext; status: string }) {
@@ -104,6 +105,7 @@ export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; 
       </section>
       {order.contacts.expert && <Contact ctx={ctx} title={t('orders.expertContact')} contact={order.contacts.expert} />}
       {order.contacts.customer && <Contact ctx={ctx} title={t('orders.customerContact')} contact={order.contacts.customer} />}
+      <FulfilmentSections ctx={ctx} order={order} form={refundForm} />
       {order.audit && order.payment && (
         <section class="card" aria-labelledby="payment-audit">
           <h2 id="payment-audit">{t('orders.paymentTitle')}</h2>
@@ -177,6 +179,185 @@ export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; 
         </section>
       )}
     </Layout>
+  );
+}
+
+const stars = [5, 4, 3, 2, 1] as const;
+
+/** Deliveries, the thread, acceptance, rating and disputes: what each party can do at each stage. */
+function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: OrderView; form: FormState | undefined }) {
+  const { t } = ctx;
+  const isParty = order.role === 'customer' || order.role === 'expert';
+  const isOpenWork = order.status === 'in_progress' || order.status === 'delivered';
+  if (order.status === 'awaiting_payment' || order.status === 'cancelled') return null;
+  return (
+    <>
+      <section class="card" aria-labelledby="deliveries-title" id="deliveries">
+        <h2 id="deliveries-title">{t('orders.deliveriesTitle')}</h2>
+        {order.deliveries.length === 0 ? (
+          <p>{order.role === 'expert' ? t('orders.noDeliveriesExpert') : t('orders.noDeliveries')}</p>
+        ) : (
+          <ol class="messages">
+            {order.deliveries.map((delivery) => (
+              <li key={delivery.id} class="message">
+                <p class="message-meta">
+                  <time dateTime={delivery.createdAt}>{formatDateTime(ctx.locale, delivery.createdAt)}</time>
+                </p>
+                {delivery.body && <p class="message-body">{delivery.body}</p>}
+                {delivery.files.length > 0 && (
+                  <ul class="attachments" aria-label={t('mailbox.attachments')}>
+                    {delivery.files.map((file) => (
+                      <li key={file.id}>
+                        <a href={`/orders/${order.id}/files/${file.id}`} download>
+                          {file.original_name}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ol>
+        )}
+        {order.role === 'expert' && order.status === 'in_progress' && (
+          <>
+            <h3>{t('orders.addDeliveryTitle')}</h3>
+            <p class="hint">{order.kind === 'document' ? t('orders.deliveryDocumentHint') : t('orders.deliveryHint')}</p>
+            <MessageForm ctx={ctx} action={`/orders/${order.id}/deliveries`} idPrefix="delivery-" label="orders.deliveryLabel" submit="orders.addDelivery" {...(form ?? {})} />
+            {order.deliveries.length > 0 && (
+              <form method="post" action={`/orders/${order.id}/done`} class="form">
+                <CsrfInput ctx={ctx} />
+                <p class="hint">{t('orders.markDoneHint')}</p>
+                <button type="submit" class="button">
+                  {t('orders.markDone')}
+                </button>
+              </form>
+            )}
+          </>
+        )}
+        {order.role === 'expert' && order.status === 'delivered' && <p>{t('orders.waitingForAcceptance')}</p>}
+      </section>
+
+      {order.role === 'customer' && order.status === 'delivered' && (
+        <section class="card" aria-labelledby="review-work">
+          <h2 id="review-work">{t('orders.reviewWorkTitle')}</h2>
+          {order.autoAcceptAt && <p>{t('orders.autoAcceptNote', { date: formatDate(ctx.locale, order.autoAcceptAt) })}</p>}
+          <form method="post" action={`/orders/${order.id}/accept`} class="form">
+            <CsrfInput ctx={ctx} />
+            <button type="submit" class="button">
+              {t('orders.accept')}
+            </button>
+          </form>
+          <h3>{t('orders.changesTitle')}</h3>
+          <form method="post" action={`/orders/${order.id}/changes`} class="form" novalidate>
+            <CsrfInput ctx={ctx} />
+            <TextArea ctx={ctx} name="message" label="orders.changesLabel" hint="orders.changesHint" values={form?.values} errors={form?.errors} maxLength={5000} rows={4} />
+            <button type="submit" class="button button-secondary">
+              {t('orders.requestChanges')}
+            </button>
+          </form>
+        </section>
+      )}
+
+      {(order.thread || isParty) && (
+        <section class="card" aria-labelledby="thread-title" id="thread">
+          <h2 id="thread-title">{t('orders.threadTitle')}</h2>
+          {order.thread && order.thread.messages.length > 0 ? <MessageList ctx={ctx} messages={order.thread.messages} /> : <p class="hint">{t('orders.threadEmpty')}</p>}
+          {isParty && <MessageForm ctx={ctx} action={`/orders/${order.id}/messages`} idPrefix="thread-" label="orders.threadLabel" submit="mailbox.send" />}
+        </section>
+      )}
+
+      {(order.status === 'accepted' || order.review) && (
+        <section class="card" aria-labelledby="rating-title" id="rating">
+          <h2 id="rating-title">{t('orders.ratingTitle')}</h2>
+          {order.review && (
+            <div class="review">
+              <p>
+                <strong>{t('experts.starsLabel', { count: order.review.stars })}</strong>
+              </p>
+              {order.review.comment && <p class="message-body">{order.review.comment}</p>}
+              {order.review.reply && <p class="review-reply message-body">{t('experts.expertReply', { reply: order.review.reply })}</p>}
+            </div>
+          )}
+          {order.role === 'customer' && order.status === 'accepted' && (!order.review || order.review.isEditable) && (
+            <form method="post" action={`/orders/${order.id}/rating`} class="form" novalidate>
+              <CsrfInput ctx={ctx} />
+              <ChoiceGroup
+                ctx={ctx}
+                name="stars"
+                legend="orders.starsLegend"
+                type="radio"
+                choices={stars.map((n) => ({ value: String(n), label: t('experts.starsLabel', { count: n }) }))}
+                chosen={form?.values?.['stars'] ? [form.values['stars']] : order.review ? [String(order.review.stars)] : []}
+                errors={form?.errors}
+              />
+              <TextArea ctx={ctx} name="comment" label="orders.commentLabel" hint="orders.commentHint" values={form?.values ?? { comment: order.review?.comment ?? '' }} errors={form?.errors} isRequired={false} maxLength={3000} rows={4} />
+              <button type="submit" class="button">
+                {order.review ? t('orders.saveRating') : t('orders.rate')}
+              </button>
+            </form>
+          )}
+          {order.role === 'customer' && order.status === 'accepted' && !order.review && <p class="hint">{t('orders.ratingOptional')}</p>}
+          {order.role === 'expert' && order.review && !order.review.reply && (
+            <form method="post" action={`/orders/${order.id}/reply`} class="form" novalidate>
+              <CsrfInput ctx={ctx} />
+              <TextArea ctx={ctx} name="reply" label="orders.replyLabel" hint="orders.replyHint" values={form?.values} errors={form?.errors} maxLength={3000} rows={3} />
+              <button type="submit" class="button button-secondary">
+                {t('orders.publishReply')}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+
+      {(order.disputes.length > 0 || (isParty && isOpenWork) || (order.role === 'staff' && order.status === 'disputed')) && (
+        <section class="card" aria-labelledby="dispute-title" id="dispute">
+          <h2 id="dispute-title">{t('orders.disputeTitle')}</h2>
+          {order.disputes.map((dispute) => (
+            <div key={dispute.id} class="dispute">
+              <p>
+                <strong>{dispute.status === 'open' ? t('orders.disputeOpen') : t(`orders.resolution_${dispute.resolution ?? 'release'}` as MessageKey)}</strong> ·{' '}
+                {formatDateTime(ctx.locale, dispute.created_at)}
+              </p>
+              <p class="message-body">{dispute.reason}</p>
+              {dispute.note && <p class="message-body">{t('orders.moderatorNote', { note: dispute.note })}</p>}
+            </div>
+          ))}
+          {isParty && isOpenWork && (
+            <details>
+              <summary>{t('orders.openDispute')}</summary>
+              <p class="hint">{t('orders.disputeHint')}</p>
+              <form method="post" action={`/orders/${order.id}/dispute`} class="form" novalidate>
+                <CsrfInput ctx={ctx} />
+                <TextArea ctx={ctx} name="reason" label="orders.disputeReason" values={form?.values} errors={form?.errors} maxLength={3000} rows={4} />
+                <button type="submit" class="button button-danger">
+                  {t('orders.openDispute')}
+                </button>
+              </form>
+            </details>
+          )}
+          {order.role === 'staff' && order.status === 'disputed' && (
+            <form method="post" action={`/orders/${order.id}/resolve`} class="form" novalidate>
+              <CsrfInput ctx={ctx} />
+              <ChoiceGroup
+                ctx={ctx}
+                name="resolution"
+                legend="orders.resolutionLegend"
+                type="radio"
+                choices={(['release', 'refund', 'split'] as const).map((r) => ({ value: r, label: t(`orders.resolution_${r}`) }))}
+                chosen={form?.values?.['resolution'] ? [form.values['resolution']] : []}
+                errors={form?.errors}
+              />
+              <Field ctx={ctx} name="refund" label="orders.splitRefund" hint="orders.splitRefundHint" values={form?.values} errors={form?.errors} isRequired={false} maxLength={12} />
+              <TextArea ctx={ctx} name="note" label="orders.resolutionNote" values={form?.values} errors={form?.errors} maxLength={3000} rows={3} />
+              <button type="submit" class="button">
+                {t('orders.resolve')}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+    </>
   );
 }
 
