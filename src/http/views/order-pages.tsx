@@ -259,14 +259,6 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
         </section>
       )}
 
-      {(order.thread || isParty) && (
-        <section class="card" aria-labelledby="thread-title" id="thread">
-          <h2 id="thread-title">{t('orders.threadTitle')}</h2>
-          {order.thread && order.thread.messages.length > 0 ? <MessageList ctx={ctx} messages={order.thread.messages} /> : <p class="hint">{t('orders.threadEmpty')}</p>}
-          {isParty && <MessageForm ctx={ctx} action={`/orders/${order.id}/messages`} idPrefix="thread-" label="orders.threadLabel" submit="mailbox.send" />}
-        </section>
-      )}
-
       {(order.status === 'accepted' || order.review) && (
         <section class="card" aria-labelledby="rating-title" id="rating">
           <h2 id="rating-title">{t('orders.ratingTitle')}</h2>
@@ -279,6 +271,7 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
               {order.review.reply && <p class="review-reply message-body">{t('experts.expertReply', { reply: order.review.reply })}</p>}
             </div>
           )}
+          {order.role === 'customer' && order.status === 'accepted' && !order.review && <p class="hint">{t('orders.ratingOptional')}</p>}
           {order.role === 'customer' && order.status === 'accepted' && (!order.review || order.review.isEditable) && (
             <form method="post" action={`/orders/${order.id}/rating`} class="form" novalidate>
               <CsrfInput ctx={ctx} />
@@ -297,7 +290,6 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
               </button>
             </form>
           )}
-          {order.role === 'customer' && order.status === 'accepted' && !order.review && <p class="hint">{t('orders.ratingOptional')}</p>}
           {order.role === 'expert' && order.review && !order.review.reply && (
             <form method="post" action={`/orders/${order.id}/reply`} class="form" novalidate>
               <CsrfInput ctx={ctx} />
@@ -307,6 +299,14 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
               </button>
             </form>
           )}
+        </section>
+      )}
+
+      {(order.thread || isParty) && (
+        <section class="card" aria-labelledby="thread-title" id="thread">
+          <h2 id="thread-title">{t('orders.threadTitle')}</h2>
+          {order.thread && order.thread.messages.length > 0 ? <MessageList ctx={ctx} messages={order.thread.messages} /> : <p class="hint">{t('orders.threadEmpty')}</p>}
+          {isParty && <MessageForm ctx={ctx} action={`/orders/${order.id}/messages`} idPrefix="thread-" label="orders.threadLabel" submit="mailbox.send" />}
         </section>
       )}
 
