@@ -198,7 +198,7 @@ export async function rateOrder(deps: Deps, actor: Actor, orderId: number, input
         updated_at: at,
       });
       await adjustRating(trx, order.expert_id, { add: input.stars }, isPostgres, at);
-      await notify(trx, deps, { recipientId: order.expert_id, kind: 'newReview', params: { title, stars: input.stars }, link: `/experts/${order.expert_id}` });
+      await notify(trx, deps, { recipientId: order.expert_id, kind: 'newReview', params: { title, stars: input.stars }, link: `/orders/${orderId}#rating` });
     });
   } catch (error) {
     // The same rating sent twice at once: the unique index keeps one.

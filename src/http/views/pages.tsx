@@ -144,6 +144,9 @@ export function MyMenuPage({
               <a href="/admin/triage">{t('triage.title')}</a>
             </li>
             <li>
+              <a href="/admin/ledger">{t('ledger.title')}</a>
+            </li>
+            <li>
               <a href="/admin/expert-applications">{t('review.queueTitle')}</a>
             </li>
             <li>

@@ -1,0 +1,673 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/adapters/clock.js';
+import { createScryptHasher } from '../../src/adapters/password-hasher.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { demoPassword } from '../../src/db/seed-demo.js';
+import { tallinnDayOf } from '../../src/domain/calendar.js';
+import type { Locale } from '../../src/domain/roles.js';
+import { formatMoney } from '../../src/i18n/format.js';
+import { translator, type Translate } from '../../src/i18n/index.js';
+import type { Deps } from '../../src/use-cases/deps.js';
+import { createExpert, createField } from '../support/experts.js';
+import { defaultPassword } from '../support/factories.js';
+import { samplePdf } from '../support/multipart.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { TestApp } from '../support/test-app.js';
+import { expectNoSeriousA11yViolations, launchBrowser, openPage } from './support.js';
+
+/**
+ * The whole mission in a real browser against the real server process, every person in a browser
+ * of their own and everything done with clicks and typing: a newcomer registers, confirms the
+ * address from the sent e-mail, asks experts for a price, answers a question, compares offers,
+ * orders and pays in the sandbox, gets the work (asking once for changes), accepts it and rates
+ * it; the expert replies, and the rating, the comment and the reply are on the expert's public
+ * profile for anyone to see; the ledger still sums to zero. Once for an e-consultation in
+ * Estonian, once for a document in English. Only the fields and the experts are seeded.
+ */
+
+const et = translator('et');
+const en = translator('en');
+const admin = { email: 'admin@demo.konsult.ee', password: demoPassword };
+
+type Person = { id: number; name: string; email: string; phone: string; password: string };
+type Newcomer = { locale: Locale; name: string; email: string; phone: string; password: string };
+
+const consultationField = { nameEt: 'Üürisuhted', nameEn: 'Tenancy' };
+const documentField = { nameEt: 'Intellektuaalomand', nameEn: 'Intellectual property' };
+
+let server: ServerProcess;
+let browser: Browser;
+let database: DatabaseHandle;
+let seeded: {
+  consultation: { a: Person; b: Person; c: Person };
+  document: { writer: Person; other: Person };
+};
+
+/** The fields and their experts straight into the running server's SQLite file; the customers register themselves. */
+async function seed(): Promise<typeof seeded> {
+  database = openDatabase(`sqlite:${path.join(server.dataDir, 'konsult.sqlite')}`);
+  const seeding = { deps: { db: database.db, hasher: createScryptHasher(10) } as unknown as Deps, clock: new ManualClock(new Date()) } as TestApp;
+  const { id: consultationFieldId } = await createField(seeding, consultationField);
+  const { id: documentFieldId } = await createField(seeding, documentField);
+  const expert = async (name: string, email: string, phone: string, fieldId: number, locale: Locale): Promise<Person> => {
+    const user = await createExpert(seeding, { name, email, phone, locale, fieldIds: [fieldId], languages: ['et', 'en'] });
+    return { id: user.id, name: user.name, email: user.email, phone, password: defaultPassword };
+  };
+  return {
+    consultation: {
+      a: await expert('Mirjam Mägi', 'mirjam.magi@example.ee', '+372 5901 1122', consultationFieldId, 'et'),
+      b: await expert('Rasmus Raud', 'rasmus.raud@example.ee', '+372 5902 2233', consultationFieldId, 'et'),
+      c: await expert('Heli Hein', 'heli.hein@example.ee', '+372 5903 3344', consultationFieldId, 'et'),
+    },
+    document: {
+      writer: await expert('Triin Tali', 'triin.tali@example.ee', '+372 5904 4455', documentFieldId, 'en'),
+      other: await expert('Urmo Uus', 'urmo.uus@example.ee', '+372 5905 5566', documentFieldId, 'en'),
+    },
+  };
+}
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  seeded = await seed();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await database?.destroy();
+  await server?.stop();
+});
+
+/** Adds the server's recent output to a failure, so a 500 explains itself. */
+async function withServerOutput(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const tail = server.output().slice(-4000).trim();
+    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
+    throw error;
+  }
+}
+
+/** Browsers of their own for several people at once; all closed whatever happens. */
+async function withBrowsers(use: (open: () => Promise<Page>) => Promise<void>): Promise<void> {
+  const contexts: BrowserContext[] = [];
+  const open = async () => {
+    const { context, page } = await openPage(browser, server.baseUrl);
+    contexts.push(context);
+    return page;
+  };
+  try {
+    await withServerOutput(() => use(open));
+  } finally {
+    await Promise.all(contexts.map((context) => context.close()));
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Text as a reader sees it: any run of spaces (the no-break space of "150,00 €" too) as one. */
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** A control whose label starts with `text` (optional fields append "(valikuline)" to theirs). */
+function labelled(scope: Page | Locator, text: string): Locator {
+  return scope.getByLabel(new RegExp(`^${escapeRegExp(text)}`));
+}
+
+async function headingText(page: Page): Promise<string> {
+  const h1 = page.locator('main h1');
+  await h1.waitFor();
+  return (await h1.innerText()).trim();
+}
+
+async function expectHeading(page: Page, text: string): Promise<void> {
+  expect(await headingText(page)).toBe(text);
+}
+
+async function flashText(page: Page): Promise<string> {
+  const flash = page.locator('main .flash');
+  return (await flash.count()) > 0 ? (await flash.innerText()).trim() : '';
+}
+
+/**
+ * Waits for the page that confirms a step (its one-time message). The upload script replaces the
+ * page in place rather than navigating, so the confirmation is what says the answer has arrived.
+ */
+async function expectConfirmation(page: Page, text: string): Promise<void> {
+  try {
+    await page.locator('main .flash').filter({ hasText: text }).waitFor();
+  } catch {
+    const shown = squash(await page.getByRole('main').innerText()).slice(0, 1500);
+    throw new Error(`expected the confirmation "${text}" on ${page.url()}; the page says: ${shown}`);
+  }
+}
+
+async function expectLang(page: Page, locale: Locale): Promise<void> {
+  expect(await page.locator('html').getAttribute('lang')).toBe(locale);
+}
+
+/** Switches the language with the header's button, the way a visitor would. */
+async function switchLanguageTo(page: Page, locale: Locale): Promise<void> {
+  const current = (await page.locator('html').getAttribute('lang')) as Locale;
+  if (current === locale) return;
+  await page.locator('header').getByRole('button', { name: translator(current)('nav.switchTo'), exact: true }).click();
+  await page.waitForLoadState();
+  await expectLang(page, locale);
+}
+
+/** Signs in with the login form (anonymous pages are in Estonian until the language is switched). */
+async function signIn(page: Page, person: { email: string; password: string }, t: Translate = et): Promise<void> {
+  await page.goto('/login');
+  const main = page.getByRole('main');
+  await main.getByLabel(t('auth.email'), { exact: true }).fill(person.email);
+  await main.getByLabel(t('auth.password'), { exact: true }).fill(person.password);
+  await main.getByRole('button', { name: t('auth.loginButton'), exact: true }).click();
+  await page.waitForURL('**/my');
+}
+
+/**
+ * A newcomer registers from the header's link, opens the confirmation e-mail on the development
+ * "sent e-mail" page, follows its link, confirms, and signs in from the confirmation page.
+ */
+async function registerVerifyAndSignIn(page: Page, person: Newcomer): Promise<void> {
+  const t = translator(person.locale);
+  await page.goto('/');
+  await switchLanguageTo(page, person.locale);
+  await page.locator('header').getByRole('link', { name: t('nav.register'), exact: true }).click();
+  await expectHeading(page, t('auth.registerTitle'));
+  const form = page.getByRole('main');
+  await form.getByLabel(t('auth.name'), { exact: true }).fill(person.name);
+  await form.getByLabel(t('auth.email'), { exact: true }).fill(person.email);
+  await form.getByLabel(t('auth.phone')).fill(person.phone);
+  await form.getByLabel(t('auth.password'), { exact: true }).fill(person.password);
+  await form.getByLabel(t('auth.passwordRepeat'), { exact: true }).fill(person.password);
+  await form.getByRole('button', { name: t('auth.registerButton'), exact: true }).click();
+  await expectHeading(page, t('auth.checkEmailTitle'));
+
+  await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.sentEmails'), exact: true }).click();
+  await expectHeading(page, t('sentEmails.title'));
+  await page.getByRole('row').filter({ hasText: person.email }).first().getByRole('link').click();
+  await expectHeading(page, t('email.verifySubject'));
+  const text = await page.getByTestId('email-text').innerText();
+  const link = new RegExp(`${escapeRegExp(server.baseUrl)}/verify-email\\?token=[A-Za-z0-9_-]+`).exec(text)?.[0];
+  expect(link, `a verification link in:\n${text}`).toBeDefined();
+  await page.goto(link!);
+  await expectHeading(page, t('auth.verifyTitle'));
+  await page.getByRole('main').getByRole('button', { name: t('auth.verifyButton'), exact: true }).click();
+  await expectHeading(page, t('auth.verifiedTitle'));
+
+  await page.getByRole('main').getByRole('link', { name: t('nav.login'), exact: true }).click();
+  await expectHeading(page, t('auth.loginTitle'));
+  const login = page.getByRole('main');
+  await login.getByLabel(t('auth.email'), { exact: true }).fill(person.email);
+  await login.getByLabel(t('auth.password'), { exact: true }).fill(person.password);
+  await login.getByRole('button', { name: t('auth.loginButton'), exact: true }).click();
+  await page.waitForURL('**/my');
+  await expectHeading(page, t('myMenu.title'));
+  await expectLang(page, person.locale);
+}
+
+/** A Tallinn calendar day `days` from today, as a date input takes it. */
+function dayFromToday(days: number): string {
+  return tallinnDayOf(new Date(Date.now() + days * 86_400_000));
+}
+
+/** The cells of each body row of a table, as squashed text (the row header first). */
+async function rowsOf(table: Locator): Promise<string[][]> {
+  await table.waitFor();
+  const rows = table.locator('tbody tr');
+  const result: string[][] = [];
+  for (let index = 0; index < (await rows.count()); index += 1) {
+    result.push((await rows.nth(index).locator('th, td').allInnerTexts()).map(squash));
+  }
+  return result;
+}
+
+/** The first table after a heading (a hint may come between). */
+function tableUnder(page: Page, heading: string): Locator {
+  return page.getByRole('main').locator(`xpath=(.//h2[normalize-space(.)="${heading}"]/following-sibling::*[descendant-or-self::table][1]/descendant-or-self::table)[1]`);
+}
+
+function expertCheckbox(page: Page, name: string): Locator {
+  return page.getByRole('main').getByRole('checkbox', { name: new RegExp(`^${escapeRegExp(name)}\\b`) });
+}
+
+/** A description list (`dt` → `dd`) as squashed text. */
+async function definitionsOf(scope: Locator): Promise<Record<string, string>> {
+  const terms = (await scope.locator('dl dt').allInnerTexts()).map(squash);
+  const values = (await scope.locator('dl dd').allInnerTexts()).map(squash);
+  return Object.fromEntries(terms.map((term, index) => [term, values[index] ?? '']));
+}
+
+type Offer = { price: string; cents: number; deliveryDate: string; validUntil: string; note: string };
+
+/** An expert opens the inquiry from their My menu. */
+async function openAsExpertFromMyMenu(page: Page, t: Translate, title: string): Promise<void> {
+  await page.goto('/my');
+  const expertTools = page.getByRole('main').locator('section.card').filter({ has: page.getByRole('heading', { name: t('myMenu.expertTitle'), exact: true }) });
+  await expertTools.getByRole('link', { name: title, exact: true }).first().click();
+  await page.waitForURL(/\/inquiries\/\d+$/);
+  await expectHeading(page, title);
+}
+
+/** Makes an offer on the expert's page of an inquiry with the real form. */
+async function makeOffer(page: Page, t: Translate, offer: Offer): Promise<void> {
+  const section = page.getByRole('region', { name: t('inquiries.yourOffer') });
+  await section.getByLabel(t('inquiries.priceLabel'), { exact: true }).fill(offer.price);
+  await section.getByLabel(t('inquiries.deliveryDate'), { exact: true }).fill(offer.deliveryDate);
+  await section.getByLabel(t('inquiries.validUntil'), { exact: true }).fill(offer.validUntil);
+  await labelled(section, t('inquiries.offerNote')).fill(offer.note);
+  await section.getByRole('button', { name: t('inquiries.makeOffer'), exact: true }).click();
+  await page.waitForURL(/\/inquiries\/\d+#offer$/);
+  expect(await flashText(page)).toBe(t('inquiries.offerSent'));
+}
+
+/** The customer opens the inquiry from the list on their My menu. */
+async function openFromCustomerMenu(page: Page, t: Translate, title: string): Promise<void> {
+  await page.goto('/my');
+  const customerCard = page.getByRole('main').locator('section.card').filter({ has: page.getByRole('heading', { name: t('myMenu.customerTitle'), exact: true }) });
+  await customerCard.getByRole('link', { name: title, exact: true }).click();
+  await page.waitForURL(/\/inquiries\/\d+$/);
+  await expectHeading(page, title);
+}
+
+/**
+ * "Telli ja maksa" on one expert's offer, then the given button on the sandbox's test payment
+ * page; returns the order's id once the provider's return has led back to the order page.
+ */
+async function orderAndPay(page: Page, t: Translate, locale: Locale, expert: Person, cents: number): Promise<number> {
+  await page.getByRole('main').getByRole('button', { name: t('orders.orderFrom', { name: expert.name, amount: formatMoney(locale, cents) }), exact: true }).click();
+  await page.waitForURL(/\/sandbox\/pay\/[0-9a-f-]{36}$/);
+  await expectHeading(page, t('sandbox.title'));
+  await page.getByRole('main').getByRole('button', { name: t('sandbox.pay'), exact: true }).click();
+  await page.waitForURL(/\/orders\/\d+$/);
+  return Number(/\/orders\/(\d+)$/.exec(new URL(page.url()).pathname)![1]);
+}
+
+function orderSummary(page: Page, t: Translate): Locator {
+  return page.getByRole('region', { name: t('orders.summaryTitle'), exact: true });
+}
+
+async function orderStatus(page: Page, t: Translate): Promise<string> {
+  return squash(await orderSummary(page, t).locator('.status').innerText());
+}
+
+/** A contact card on the order page: name, e-mail, phone. */
+async function contactCard(page: Page, title: string): Promise<Record<string, string>> {
+  const card = page.getByRole('region', { name: title, exact: true });
+  await card.waitFor();
+  return definitionsOf(card);
+}
+
+const cardOf = (t: Translate, person: { name: string; email: string; phone: string }) => ({
+  [t('orders.contactName')]: person.name,
+  [t('orders.contactEmail')]: person.email,
+  [t('orders.contactPhone')]: person.phone,
+});
+
+/** Opens the newest unread notice with this title from the mailbox, then its link to the page it is about (an order's, unless told). */
+async function followNotice(page: Page, t: Translate, title: string, leadsTo: RegExp = /\/orders\/\d+$/): Promise<void> {
+  await page.locator('header .mailbox-link').click();
+  await page.waitForURL('**/mailbox');
+  await page.locator('.mailbox-list li.unread').filter({ hasText: title }).first().getByRole('link').click();
+  await page.waitForURL('**/mailbox/notices/*');
+  await expectHeading(page, title);
+  await page.getByRole('main').getByRole('link', { name: t('mailbox.openItem'), exact: true }).click();
+  await page.waitForURL(leadsTo);
+}
+
+function deliveriesSection(page: Page, t: Translate): Locator {
+  return page.getByRole('region', { name: t('orders.deliveriesTitle'), exact: true });
+}
+
+/** The deliveries as the order page lists them: each one's text and its files' names. */
+async function deliveriesOf(page: Page, t: Translate): Promise<{ body: string; files: string[] }[]> {
+  const items = deliveriesSection(page, t).locator('ol.messages > li.message');
+  const result: { body: string; files: string[] }[] = [];
+  for (let index = 0; index < (await items.count()); index += 1) {
+    const item = items.nth(index);
+    const body = (await item.locator('.message-body').count()) > 0 ? await item.locator('.message-body').innerText() : '';
+    result.push({ body, files: (await item.locator('.attachments a').allInnerTexts()).map((name) => name.trim()) });
+  }
+  return result;
+}
+
+/** The expert adds a delivery with the real form (the upload script sends it when there is a file). */
+async function addDelivery(page: Page, t: Translate, delivery: { body: string; file?: { name: string; mimeType: string; buffer: Buffer } }): Promise<void> {
+  const section = deliveriesSection(page, t);
+  await section.getByLabel(t('orders.deliveryLabel'), { exact: true }).fill(delivery.body);
+  if (delivery.file) await section.getByLabel(t('mailbox.filesLabel'), { exact: true }).setInputFiles(delivery.file);
+  await section.getByRole('button', { name: t('orders.addDelivery'), exact: true }).click();
+  await expectConfirmation(page, t('orders.deliverySaved'));
+}
+
+async function markDone(page: Page, t: Translate): Promise<void> {
+  await deliveriesSection(page, t).getByRole('button', { name: t('orders.markDone'), exact: true }).click();
+  await expectConfirmation(page, t('orders.markedDone'));
+  expect(await orderStatus(page, t)).toBe(t('orders.status_delivered'));
+  expect(await deliveriesSection(page, t).innerText()).toContain(t('orders.waitingForAcceptance'));
+}
+
+/** Downloads a delivered file from the order page and returns its bytes. */
+async function download(page: Page, t: Translate, name: string): Promise<Buffer> {
+  const link = deliveriesSection(page, t).getByRole('link', { name, exact: true }).first();
+  const [file] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(file.suggestedFilename()).toBe(name);
+  return readFile((await file.path())!);
+}
+
+function reviewSection(page: Page, t: Translate): Locator {
+  return page.getByRole('region', { name: t('orders.reviewWorkTitle'), exact: true });
+}
+
+function ratingSection(page: Page, t: Translate): Locator {
+  return page.getByRole('region', { name: t('orders.ratingTitle'), exact: true });
+}
+
+/** The customer rates accepted work with the real form. */
+async function rate(page: Page, t: Translate, stars: number, comment: string): Promise<void> {
+  const section = ratingSection(page, t);
+  await section.getByRole('group', { name: t('orders.starsLegend') }).getByRole('radio', { name: t('experts.starsLabel', { count: stars }), exact: true }).check();
+  await labelled(section, t('orders.commentLabel')).fill(comment);
+  await section.getByRole('button', { name: t('orders.rate'), exact: true }).click();
+  await expectConfirmation(page, t('orders.ratingSaved'));
+}
+
+/** The ratings section of a public profile: the average line and each review (stars and date, comment, reply). */
+async function profileRatings(page: Page, t: Translate): Promise<{ average: string; reviews: string[][] }> {
+  const section = page.getByRole('region', { name: t('experts.ratingsTitle'), exact: true });
+  await section.waitFor();
+  const average = squash(await section.locator('.rating-average').innerText());
+  const items = section.locator('ol.reviews > li');
+  const reviews: string[][] = [];
+  for (let index = 0; index < (await items.count()); index += 1) reviews.push((await items.nth(index).locator('p').allInnerTexts()).map(squash));
+  return { average, reviews };
+}
+
+describe('the mission', () => {
+  it('takes a newcomer in Estonian from registration to an e-consultation rated 5 stars, with the expert’s reply on the public profile', async () => {
+    const { a, b, c } = seeded.consultation;
+    const customer: Newcomer = { locale: 'et', name: 'Liisi Lõhmus', email: 'liisi.lohmus@example.ee', phone: '+372 5876 5432', password: 'kevadel õitsevad sirelid aias' };
+    const title = 'Üürileandja ei maksa tagatisraha tagasi';
+    const question = 'Kas üleandmise-vastuvõtmise akt on allkirjastatud?';
+    const answer = 'Jah, mõlemad allkirjastasid akti, kahjustusi sinna ei märgitud.';
+    const offerA: Offer = { price: '120', cents: 12_000, deliveryDate: dayFromToday(7), validUntil: dayFromToday(4), note: 'Kirjalik hinnang ja nõudekiri üürileandjale.' };
+    const offerB: Offer = { price: '95,50', cents: 9_550, deliveryDate: dayFromToday(9), validUntil: dayFromToday(4), note: 'Suuline konsultatsioon videokõnes.' };
+    const firstDelivery = 'Teie nõue on põhjendatud: tagatisraha tuleb tagastada mõistliku aja jooksul. Lisatud on nõudekirja projekt.';
+    const firstFile = { name: 'noudekiri.pdf', mimeType: 'application/pdf', buffer: samplePdf('Noudekiri') };
+    const changes = 'Palun lisage nõudekirja ka viivise arvutus.';
+    const secondDelivery = 'Viivis on 0,0657% päevas alates 1. märtsist; arvutus on nõudekirja lõpus.';
+    const comment = 'Selge ja kiire abi, tagatisraha tuli tagasi.';
+    const reply = 'Aitäh! Rõõm, et asi lahenes.';
+
+    await withBrowsers(async (open) => {
+      const [page, pageA, pageB, visitor, adminPage] = await Promise.all([open(), open(), open(), open(), open()]);
+
+      // ---- registration, the e-mail's link, signing in ----
+      await registerVerifyAndSignIn(page, customer);
+      await Promise.all([signIn(pageA, a), signIn(pageB, b)]);
+
+      // ---- "Telli e-konsultatsioon" → the field → two of its three experts ----
+      await page.getByRole('navigation', { name: et('nav.label') }).getByRole('link', { name: et('nav.orderConsultation'), exact: true }).click();
+      await page.waitForURL('**/order/consultation');
+      await page.getByRole('main').getByRole('link', { name: consultationField.nameEt, exact: true }).click();
+      await page.waitForURL(/\/inquiries\/new\?kind=consultation&field=\d+$/);
+      await expectHeading(page, et('inquiries.consultationFormTitle', { field: consultationField.nameEt }));
+      const form = page.getByRole('main');
+      await expertCheckbox(page, a.name).check();
+      await expertCheckbox(page, b.name).check();
+      await form.getByLabel(et('inquiries.titleLabel'), { exact: true }).fill(title);
+      await labelled(form, et('inquiries.description')).fill('Kolisin välja kaks kuud tagasi, korter anti üle korras.\nÜürileandja ei vasta kirjadele.');
+      await form.getByLabel(et('inquiries.deadline'), { exact: true }).fill(dayFromToday(5));
+      await form.getByRole('button', { name: et('inquiries.send'), exact: true }).click();
+      await page.waitForURL(/\/inquiries\/\d+$/);
+      await expectHeading(page, title);
+      expect(await flashText(page)).toBe(et('inquiries.sent'));
+      const inquiryPath = new URL(page.url()).pathname;
+      const invited = (await rowsOf(tableUnder(page, et('inquiries.invitedTitle')))).map(([name]) => name).sort();
+      expect(invited).toEqual([a.name, b.name].sort());
+      expect(invited).not.toContain(c.name);
+
+      // ---- expert A asks; the customer answers ----
+      await openAsExpertFromMyMenu(pageA, et, title);
+      const questions = pageA.getByRole('region', { name: et('inquiries.questionsWithCustomer') });
+      await questions.getByLabel(et('inquiries.questionLabel'), { exact: true }).fill(question);
+      await questions.getByRole('button', { name: et('inquiries.askQuestion'), exact: true }).click();
+      await pageA.waitForURL(/\/inquiries\/\d+#questions$/);
+      expect(await flashText(pageA)).toBe(et('inquiries.questionSent'));
+
+      await openFromCustomerMenu(page, et, title);
+      const thread = page.locator('main .card').filter({ has: page.getByRole('heading', { name: et('inquiries.questionsFrom', { name: a.name }), exact: true }) });
+      expect(await thread.locator('ol.messages').innerText()).toContain(question);
+      await thread.getByLabel(et('inquiries.answerLabel'), { exact: true }).fill(answer);
+      await thread.getByRole('button', { name: et('inquiries.sendAnswer'), exact: true }).click();
+      await page.waitForURL((url) => url.pathname === inquiryPath);
+      expect(await flashText(page)).toBe(et('inquiries.answerSent'));
+
+      // ---- both offer; A has read the answer ----
+      await pageA.goto(inquiryPath);
+      expect(await pageA.locator('main ol.messages li.message').filter({ hasText: answer }).locator('.message-meta strong').innerText()).toBe(et('inquiries.customerAlias'));
+      await makeOffer(pageA, et, offerA);
+      await openAsExpertFromMyMenu(pageB, et, title);
+      await makeOffer(pageB, et, offerB);
+
+      // ---- the customer orders A's offer and pays in the sandbox ----
+      await openFromCustomerMenu(page, et, title);
+      const offers = await rowsOf(tableUnder(page, et('inquiries.offersTitle')));
+      const noRatings = et('experts.noRatings');
+      expect(offers.map(([name, price]) => [name, price])).toEqual([
+        [`${b.name} ${noRatings}`, squash(formatMoney('et', offerB.cents))],
+        [`${a.name} ${noRatings}`, squash(formatMoney('et', offerA.cents))],
+      ]);
+      const orderId = await orderAndPay(page, et, 'et', a, offerA.cents);
+      const orderPath = `/orders/${orderId}`;
+      await expectHeading(page, et('orders.title', { id: orderId }));
+      expect(await orderStatus(page, et)).toBe(et('orders.status_in_progress'));
+      expect(await contactCard(page, et('orders.expertContact'))).toEqual(cardOf(et, a));
+      expect(await deliveriesSection(page, et).innerText()).toContain(et('orders.noDeliveries'));
+
+      // ---- A: the notice leads to the order, with the customer's contact ----
+      await followNotice(pageA, et, et('notices.orderPaidExpert.title', { title }));
+      expect(new URL(pageA.url()).pathname).toBe(orderPath);
+      expect(await orderStatus(pageA, et)).toBe(et('orders.status_in_progress'));
+      expect(await contactCard(pageA, et('orders.customerContact'))).toEqual(cardOf(et, customer));
+
+      // ---- A delivers a text and a file, and marks the work done ----
+      await addDelivery(pageA, et, { body: firstDelivery, file: firstFile });
+      expect(new URL(pageA.url()).pathname).toBe(orderPath);
+      expect(await deliveriesOf(pageA, et)).toEqual([{ body: firstDelivery, files: [firstFile.name] }]);
+      expect(await orderStatus(pageA, et)).toBe(et('orders.status_in_progress'));
+      await expectNoSeriousA11yViolations(pageA, 'expert’s order page in progress with a delivery (et)');
+      await markDone(pageA, et);
+
+      // ---- the customer: the notice, the work, the file; asks for changes ----
+      await followNotice(page, et, et('notices.workDone.title', { title }));
+      expect(new URL(page.url()).pathname).toBe(orderPath);
+      expect(await orderStatus(page, et)).toBe(et('orders.status_delivered'));
+      expect(await deliveriesOf(page, et)).toEqual([{ body: firstDelivery, files: [firstFile.name] }]);
+      expect((await download(page, et, firstFile.name)).equals(firstFile.buffer)).toBe(true);
+      const review = reviewSection(page, et);
+      expect(await review.getByRole('button', { name: et('orders.accept'), exact: true }).count()).toBe(1);
+      expect(await review.getByRole('button', { name: et('orders.requestChanges'), exact: true }).count()).toBe(1);
+      await expectNoSeriousA11yViolations(page, 'customer’s order page with delivered work, accept and changes forms (et)');
+      await labelled(review, et('orders.changesLabel')).fill(changes);
+      await review.getByRole('button', { name: et('orders.requestChanges'), exact: true }).click();
+      await expectConfirmation(page, et('orders.changesSent'));
+      expect(await orderStatus(page, et)).toBe(et('orders.status_in_progress'));
+      expect(await reviewSection(page, et).count()).toBe(0);
+
+      // ---- A: the request for changes, in the order's thread; another delivery; done again ----
+      await followNotice(pageA, et, et('notices.changesRequested.title', { title }));
+      expect(new URL(pageA.url()).pathname).toBe(orderPath);
+      expect(await orderStatus(pageA, et)).toBe(et('orders.status_in_progress'));
+      expect(await pageA.getByRole('region', { name: et('orders.threadTitle'), exact: true }).innerText()).toContain(changes);
+      await addDelivery(pageA, et, { body: secondDelivery });
+      expect(await deliveriesOf(pageA, et)).toEqual([
+        { body: firstDelivery, files: [firstFile.name] },
+        { body: secondDelivery, files: [] },
+      ]);
+      await markDone(pageA, et);
+
+      // ---- the customer accepts and rates 5 stars with a comment ----
+      await followNotice(page, et, et('notices.workDone.title', { title }));
+      expect((await deliveriesOf(page, et)).map((d) => d.body)).toEqual([firstDelivery, secondDelivery]);
+      await reviewSection(page, et).getByRole('button', { name: et('orders.accept'), exact: true }).click();
+      await expectConfirmation(page, et('orders.acceptedFlash'));
+      expect(await orderStatus(page, et)).toBe(et('orders.status_accepted'));
+      expect(await reviewSection(page, et).count()).toBe(0);
+      expect(await ratingSection(page, et).innerText()).toContain(et('orders.ratingOptional'));
+      await expectNoSeriousA11yViolations(page, 'customer’s accepted order page with the rating form (et)');
+      await rate(page, et, 5, comment);
+      const rated = ratingSection(page, et);
+      expect(await rated.locator('.review').innerText()).toContain(et('experts.starsLabel', { count: 5 }));
+      expect(await rated.locator('.review').innerText()).toContain(comment);
+
+      // ---- A: told of the acceptance and the rating; replies ----
+      await followNotice(pageA, et, et('notices.workAccepted.title', { title }));
+      expect(await orderStatus(pageA, et)).toBe(et('orders.status_accepted'));
+      // The rating's notice leads to A's public profile, where the rating already shows; the
+      // reply is written on the order's page, reached from My menu → "Minu tellimused".
+      await followNotice(pageA, et, et('notices.newReview.title', { title }), new RegExp(`/experts/${a.id}$`));
+      expect((await profileRatings(pageA, et)).reviews[0]).toContain(comment);
+      await pageA.goto('/my');
+      const expertTools = pageA.getByRole('main').locator('section.card').filter({ has: pageA.getByRole('heading', { name: et('myMenu.expertTitle'), exact: true }) });
+      await expertTools.getByRole('link', { name: et('orders.myTitle'), exact: true }).click();
+      await pageA.waitForURL('**/orders');
+      await tableUnder(pageA, et('orders.asExpert')).getByRole('link', { name: title, exact: true }).click();
+      await pageA.waitForURL((url) => url.pathname === orderPath);
+      const replyForm = ratingSection(pageA, et);
+      expect(await replyForm.locator('.review').innerText()).toContain(comment);
+      await labelled(replyForm, et('orders.replyLabel')).fill(reply);
+      await replyForm.getByRole('button', { name: et('orders.publishReply'), exact: true }).click();
+      await expectConfirmation(pageA, et('orders.replySaved'));
+      expect(await ratingSection(pageA, et).locator('.review-reply').innerText()).toBe(et('experts.expertReply', { reply }));
+      expect(await ratingSection(pageA, et).getByRole('button', { name: et('orders.publishReply') }).count()).toBe(0);
+
+      // ---- anyone, signed out: the public profile shows 5,0, the comment and the reply, not the customer ----
+      await visitor.goto(`/experts/${a.id}`);
+      await expectHeading(visitor, a.name);
+      expect(await visitor.locator('header').getByRole('link', { name: et('nav.login'), exact: true }).count()).toBe(1);
+      const profile = await profileRatings(visitor, et);
+      expect(profile.average).toBe(et('experts.ratingAverage', { average: '5,0', count: 1 }));
+      expect(profile.reviews).toHaveLength(1);
+      expect(profile.reviews[0]![0]).toContain(et('experts.starsLabel', { count: 5 }));
+      expect(profile.reviews[0]!.slice(1)).toEqual([comment, et('experts.expertReply', { reply })]);
+      expect(await visitor.locator('body').innerText()).not.toContain(customer.name);
+
+      // ---- the admin's ledger: every entry sums to zero; the order's escrow is paid out ----
+      // By its address: no menu links to the ledger page yet.
+      await signIn(adminPage, admin);
+      await adminPage.goto('/admin/ledger');
+      await expectHeading(adminPage, et('ledger.title'));
+      const ledger = await definitionsOf(adminPage.getByRole('main'));
+      expect(ledger[et('ledger.total')]).toBe('0,00 €');
+      const escrow = Object.fromEntries((await rowsOf(tableUnder(adminPage, et('ledger.escrowTitle')))).map(([name, balance]) => [name, balance]));
+      expect(escrow[et('orders.title', { id: orderId })]).toBe('0,00 €');
+      const payables = Object.fromEntries((await rowsOf(tableUnder(adminPage, et('ledger.payablesTitle')))).map(([name, balance]) => [name, balance]));
+      expect(payables[`payable:expert:${a.id}`]).toBe('102,00 €');
+    });
+  }, 300_000);
+
+  it('takes a newcomer in English from registration to a document rated 4 stars on the public profile', async () => {
+    const { writer, other } = seeded.document;
+    const customer: Newcomer = { locale: 'en', name: 'Oliver Brightwater', email: 'oliver.brightwater@example.com', phone: '+44 20 7946 0123', password: 'lanterns over a silent river' };
+    const title = 'My photographs were used without permission';
+    const purpose = 'To send to the online shop that sells prints of my photographs.';
+    const offer: Offer = { price: '80', cents: 8_000, deliveryDate: dayFromToday(6), validUntil: dayFromToday(3), note: 'A cease-and-desist letter with a claim for a licence fee.' };
+    const note = 'The letter is attached. Send it by registered mail or e-mail with a read receipt.';
+    const documentFile = { name: 'cease-and-desist.pdf', mimeType: 'application/pdf', buffer: samplePdf('Cease and desist') };
+    const comment = 'A clear letter; the shop took the prints down within a week.';
+
+    await withBrowsers(async (open) => {
+      const [page, writerPage, visitor] = await Promise.all([open(), open(), open()]);
+
+      // ---- English first, then registration and the e-mail's link ----
+      await registerVerifyAndSignIn(page, customer);
+      await signIn(writerPage, writer);
+      await expectLang(writerPage, 'en');
+
+      // ---- "Order a document" → the field → the expert, the type and the purpose ----
+      await page.getByRole('navigation', { name: en('nav.label') }).getByRole('link', { name: en('nav.orderDocument'), exact: true }).click();
+      await page.waitForURL('**/order/document');
+      await expectHeading(page, en('info.documentTitle'));
+      await page.getByRole('main').getByRole('link', { name: documentField.nameEn, exact: true }).click();
+      await page.waitForURL(/\/inquiries\/new\?kind=document&field=\d+$/);
+      await expectHeading(page, en('inquiries.documentFormTitle', { field: documentField.nameEn }));
+      const form = page.getByRole('main');
+      await expertCheckbox(page, writer.name).check();
+      await expertCheckbox(page, other.name).check();
+      await form.getByRole('group', { name: en('inquiries.documentType') }).getByRole('radio', { name: 'Other document', exact: true }).check();
+      await labelled(form, en('inquiries.purpose')).fill(purpose);
+      await form.getByLabel(en('inquiries.titleLabel'), { exact: true }).fill(title);
+      await labelled(form, en('inquiries.description')).fill('An online shop sells prints of three of my photographs. I never gave them a licence.');
+      await form.getByLabel(en('inquiries.deadline'), { exact: true }).fill(dayFromToday(4));
+      await form.getByRole('button', { name: en('inquiries.send'), exact: true }).click();
+      await page.waitForURL(/\/inquiries\/\d+$/);
+      await expectHeading(page, title);
+      expect(await flashText(page)).toBe(en('inquiries.sent'));
+      const content = await page.getByRole('region', { name: en('inquiries.contentTitle'), exact: true }).innerText();
+      expect(content).toContain('Other document');
+      expect(content).toContain(purpose);
+
+      // ---- one expert offers; the other stays silent ----
+      await openAsExpertFromMyMenu(writerPage, en, title);
+      expect(await writerPage.getByRole('main').innerText()).toContain(purpose);
+      await makeOffer(writerPage, en, offer);
+
+      // ---- the customer orders and pays ----
+      await openFromCustomerMenu(page, en, title);
+      const orderId = await orderAndPay(page, en, 'en', writer, offer.cents);
+      const orderPath = `/orders/${orderId}`;
+      await expectHeading(page, en('orders.title', { id: orderId }));
+      expect(await orderStatus(page, en)).toBe(en('orders.status_in_progress'));
+      expect(await contactCard(page, en('orders.expertContact'))).toEqual(cardOf(en, writer));
+
+      // ---- the expert: a document order needs the document as a file ----
+      await followNotice(writerPage, en, en('notices.orderPaidExpert.title', { title }));
+      expect(new URL(writerPage.url()).pathname).toBe(orderPath);
+      expect(await contactCard(writerPage, en('orders.customerContact'))).toEqual(cardOf(en, customer));
+      expect(await deliveriesSection(writerPage, en).innerText()).toContain(en('orders.deliveryDocumentHint'));
+      const deliveries = deliveriesSection(writerPage, en);
+      await deliveries.getByLabel(en('orders.deliveryLabel'), { exact: true }).fill(note);
+      await deliveries.getByRole('button', { name: en('orders.addDelivery'), exact: true }).click();
+      const refusal = writerPage.getByRole('main').getByRole('alert').first();
+      await refusal.waitFor();
+      expect(await refusal.innerText()).toContain(en('errors.field.documentFileRequired'));
+      expect(await deliveriesSection(writerPage, en).getByLabel(en('orders.deliveryLabel'), { exact: true }).inputValue()).toBe(note);
+      expect(await deliveriesOf(writerPage, en)).toEqual([]);
+
+      // With the PDF it is delivered; then marked done.
+      await addDelivery(writerPage, en, { body: note, file: documentFile });
+      expect(await deliveriesOf(writerPage, en)).toEqual([{ body: note, files: [documentFile.name] }]);
+      await expectNoSeriousA11yViolations(writerPage, 'expert’s order page in progress with a delivery (en)');
+      await markDone(writerPage, en);
+
+      // ---- the customer: the document, accepted, rated 4 stars ----
+      await followNotice(page, en, en('notices.workDone.title', { title }));
+      expect(new URL(page.url()).pathname).toBe(orderPath);
+      expect(await orderStatus(page, en)).toBe(en('orders.status_delivered'));
+      expect(await deliveriesOf(page, en)).toEqual([{ body: note, files: [documentFile.name] }]);
+      expect((await download(page, en, documentFile.name)).equals(documentFile.buffer)).toBe(true);
+      await expectNoSeriousA11yViolations(page, 'customer’s order page with delivered work, accept and changes forms (en)');
+      await reviewSection(page, en).getByRole('button', { name: en('orders.accept'), exact: true }).click();
+      await expectConfirmation(page, en('orders.acceptedFlash'));
+      expect(await orderStatus(page, en)).toBe(en('orders.status_accepted'));
+      await expectNoSeriousA11yViolations(page, 'customer’s accepted order page with the rating form (en)');
+      await rate(page, en, 4, comment);
+
+      // ---- the public profile, in English, signed out ----
+      await visitor.goto('/');
+      await switchLanguageTo(visitor, 'en');
+      await visitor.goto(`/experts/${writer.id}`);
+      await expectHeading(visitor, writer.name);
+      const profile = await profileRatings(visitor, en);
+      expect(profile.average).toBe(en('experts.ratingAverage', { average: '4.0', count: 1 }));
+      expect(profile.reviews).toHaveLength(1);
+      expect(profile.reviews[0]![0]).toContain(en('experts.starsLabel', { count: 4 }));
+      expect(profile.reviews[0]!.slice(1)).toEqual([comment]);
+      expect(await visitor.locator('body').innerText()).not.toContain(customer.name);
+    });
+  }, 240_000);
+});
