@@ -371,7 +371,8 @@ export type DisputesTable = {
   order_id: number;
   opened_by: number;
   reason: string;
-  status: 'open' | 'resolved';
+  /** `deciding` while a moderator's decision is being carried out (its refund at the provider). */
+  status: 'open' | 'deciding' | 'resolved';
   /** `release` (all to the expert), `refund` (all back to the customer) or `split`. */
   resolution: string | null;
   refund_cents: number | null;

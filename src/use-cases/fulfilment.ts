@@ -22,7 +22,7 @@ import type { FileRow, OrderRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { releaseTransaction } from '../domain/ledger.js';
 import { assertOrderActor, autoAcceptReminderMs, nextOrderStatus, orderRoleOf, reviewEditableMs, starsProblem, type OrderRole } from '../domain/orders.js';
-import { isStaff, type Actor } from '../domain/roles.js';
+import type { Actor } from '../domain/roles.js';
 import { assertMessageNotEmpty, startConversation, writeMessage } from './conversations.js';
 import type { Deps } from './deps.js';
 import { notify } from './notify.js';
@@ -247,23 +247,39 @@ export type DisputeDecision = { resolution: 'release' | 'refund' | 'split'; refu
  * rest released). Both parties are told; the ledger records each movement.
  */
 export async function resolveDispute(deps: Deps, actor: Actor, orderId: number, decision: DisputeDecision): Promise<void> {
-  if (!isStaff(actor)) throw new DomainError('FORBIDDEN', { entity: 'order' });
-  if (decision.note.trim() === '') throw new DomainError('VALIDATION', { fields: { note: 'required' } });
   const order = await findOrder(deps.db, orderId);
   if (!order) throw new DomainError('NOT_FOUND', { entity: 'order' });
-  const payment = await findPaymentOfOrder(deps.db, orderId);
-  if (order.status !== 'disputed' || !payment) throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'resolve' });
-  const held = await heldForOrder(deps.db, orderId, payment.id);
-  const refund = decision.resolution === 'release' ? 0 : decision.resolution === 'refund' ? held : decision.refundCents;
-  if (decision.resolution === 'split' && (!Number.isInteger(refund) || refund < 5 || refund >= held)) {
-    throw new DomainError('VALIDATION', { fields: { refund: 'splitInvalid' } });
-  }
+  // Staff who are not a party to the order: outsiders NOT_FOUND, the parties (even staff ones) FORBIDDEN.
+  assertOrderActor(orderRoleOf(actor, { customerId: order.customer_id, expertId: order.expert_id }), 'staff');
+  if (decision.note.trim() === '') throw new DomainError('VALIDATION', { fields: { note: 'required' } });
+  // Claims the open dispute first, so that a second decision sent meanwhile (a double click,
+  // another moderator) is refused before any money moves.
+  const claim = await deps.db.transaction().execute(async (trx) => {
+    const locked = (await lockOrder(trx, orderId, deps.engine === 'postgres'))!;
+    const payment = await findPaymentOfOrder(trx, orderId);
+    const dispute = locked.status === 'disputed' ? await findOpenDispute(trx, orderId) : undefined;
+    if (!payment || !dispute) throw new DomainError('INVALID_STATE', { entity: 'order', status: locked.status, event: 'resolve' });
+    const held = await heldForOrder(trx, orderId, payment.id);
+    const refund = decision.resolution === 'release' ? 0 : decision.resolution === 'refund' ? held : decision.refundCents;
+    if (decision.resolution === 'split' && (!Number.isInteger(refund) || refund < 5 || refund >= held)) {
+      throw new DomainError('VALIDATION', { fields: { refund: 'splitInvalid' } });
+    }
+    await updateDispute(trx, dispute.id, { status: 'deciding', resolved_by: actor.id });
+    return { disputeId: dispute.id, refund };
+  });
+  const refund = claim.refund;
   // The refund goes through the provider first (outside the transaction, like every refund).
-  if (refund > 0) await refundThroughProvider(deps, orderId, { amountCents: refund, reason: decision.note, requestedBy: actor.id });
+  if (refund > 0) {
+    try {
+      await refundThroughProvider(deps, orderId, { amountCents: refund, reason: decision.note, requestedBy: actor.id });
+    } catch (error) {
+      await updateDispute(deps.db, claim.disputeId, { status: 'open', resolved_by: null });
+      throw error;
+    }
+  }
   await deps.db.transaction().execute(async (trx) => {
     const locked = (await lockOrder(trx, orderId, deps.engine === 'postgres'))!;
     const at = iso(deps.clock.now());
-    const dispute = await findOpenDispute(trx, orderId);
     const event = decision.resolution === 'release' ? 'resolve' : 'settle';
     await updateOrder(trx, orderId, {
       status: nextOrderStatus(locked.status, event),
@@ -271,9 +287,7 @@ export async function resolveDispute(deps: Deps, actor: Actor, orderId: number, 
       ...(event === 'resolve' ? { accepted_at: at, accepted_how: 'moderator' } : {}),
     });
     const released = await release(trx, deps, locked, at);
-    if (dispute) {
-      await updateDispute(trx, dispute.id, { status: 'resolved', resolution: decision.resolution, refund_cents: refund, release_cents: released, note: decision.note, resolved_by: actor.id, resolved_at: at });
-    }
+    await updateDispute(trx, claim.disputeId, { status: 'resolved', resolution: decision.resolution, refund_cents: refund, release_cents: released, note: decision.note, resolved_by: actor.id, resolved_at: at });
     const title = (await findInquiry(trx, locked.inquiry_id))?.title ?? '';
     for (const recipientId of [locked.customer_id, locked.expert_id]) {
       await notify(trx, deps, { recipientId, kind: 'disputeResolved', params: { title, note: decision.note }, link: `/orders/${orderId}` });

@@ -2,6 +2,7 @@ import { iso } from '../adapters/clock.js';
 import {
   countUnread,
   findMessageFileFor,
+  findOrderThreadFile,
   findNoticeOf,
   listEmailPreferences,
   listMailbox,
@@ -51,7 +52,7 @@ export async function openNotice(deps: Deps, actor: Actor, noticeId: number): Pr
 
 /** A file from one of the actor's conversations; NOT_FOUND for anyone outside them. */
 export async function getConversationFile(deps: Deps, actor: Actor, fileId: number): Promise<FileRow> {
-  const file = await findMessageFileFor(deps.db, fileId, actor.id);
+  const file = (await findMessageFileFor(deps.db, fileId, actor.id)) ?? (isStaff(actor) ? await findOrderThreadFile(deps.db, fileId) : undefined);
   if (!file) throw new DomainError('NOT_FOUND', { entity: 'file' });
   return file;
 }

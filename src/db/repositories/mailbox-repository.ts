@@ -239,6 +239,20 @@ export async function findMessageFileFor(db: Executor, fileId: number, userId: n
     .executeTakeFirst();
 }
 
+/** A file of a message in the thread of a paid order (staff read those threads on the order page). */
+export async function findOrderThreadFile(db: Executor, fileId: number): Promise<FileRow | undefined> {
+  return db
+    .selectFrom('files')
+    .innerJoin('message_files', 'message_files.file_id', 'files.id')
+    .innerJoin('messages', 'messages.id', 'message_files.message_id')
+    .innerJoin('invitations', 'invitations.conversation_id', 'messages.conversation_id')
+    .innerJoin('orders', (join) => join.onRef('orders.inquiry_id', '=', 'invitations.inquiry_id').onRef('orders.expert_id', '=', 'invitations.expert_id'))
+    .selectAll('files')
+    .where('files.id', '=', fileId)
+    .where('orders.status', 'in', ['in_progress', 'delivered', 'accepted', 'disputed', 'resolved'])
+    .executeTakeFirst();
+}
+
 // ---- e-mail preferences ----
 
 export async function listEmailPreferences(db: Executor, userId: number): Promise<Map<string, boolean>> {

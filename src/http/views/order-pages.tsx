@@ -316,7 +316,7 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
           {order.disputes.map((dispute) => (
             <div key={dispute.id} class="dispute">
               <p>
-                <strong>{dispute.status === 'open' ? t('orders.disputeOpen') : t(`orders.resolution_${dispute.resolution ?? 'release'}` as MessageKey)}</strong> ·{' '}
+                <strong>{dispute.status !== 'resolved' ? t('orders.disputeOpen') : t(`orders.resolution_${dispute.resolution ?? 'release'}` as MessageKey)}</strong> ·{' '}
                 {formatDateTime(ctx.locale, dispute.created_at)}
               </p>
               <p class="message-body">{dispute.reason}</p>
