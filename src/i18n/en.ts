@@ -1081,6 +1081,7 @@ export const en: typeof et = {
       order_disputed: 'The order is in dispute.',
       order_cancelled: 'The order is cancelled.',
       order_resolved: 'The order’s dispute has already been resolved.',
+      review_notAccepted: 'Only accepted work can be rated.',
       review_locked: 'A rating can be changed only for 7 days.',
       review_exists: 'You have already rated this work.',
       review_missing: 'This order has no rating.',

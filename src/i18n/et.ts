@@ -1082,6 +1082,7 @@ export const et = {
       order_disputed: 'Tellimuse üle käib vaidlus.',
       order_cancelled: 'Tellimus on tühistatud.',
       order_resolved: 'Tellimuse vaidlus on juba lahendatud.',
+      review_notAccepted: 'Hinnata saab ainult vastu võetud tööd.',
       review_locked: 'Hinnangut saab muuta ainult 7 päeva jooksul.',
       review_exists: 'Olete selle töö juba hinnanud.',
       review_missing: 'Sellel tellimusel ei ole hinnangut.',

@@ -176,7 +176,7 @@ export async function rateOrder(deps: Deps, actor: Actor, orderId: number, input
   if (problem) throw new DomainError('VALIDATION', { fields: { stars: problem } });
   try {
     await onOrder(deps, actor, orderId, 'customer', async ({ trx, order, now, at, title }) => {
-      if (order.status !== 'accepted') throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'rate' });
+      if (order.status !== 'accepted') throw new DomainError('INVALID_STATE', { entity: 'review', status: 'notAccepted', event: 'rate' });
       const existing = await findReviewOfOrder(trx, orderId);
       const isPostgres = deps.engine === 'postgres';
       if (existing) {

@@ -11,6 +11,7 @@ import { emailsTo } from '../support/emails.js';
 import { createExpert, createField } from '../support/experts.js';
 import { createUser, loginAs } from '../support/factories.js';
 import { actorOf, createInquiryAs, dayFromNow, makeOfferAs } from '../support/inquiries.js';
+import { postMultipart, samplePdf } from '../support/multipart.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -394,8 +395,15 @@ describe('contact data after payment', () => {
 const actors = ['owner', 'otherCustomer', 'winner', 'loser', 'uninvited', 'moderator', 'admin', 'anonymous'] as const;
 type ActorName = (typeof actors)[number];
 
-/** The scene at one of three moments: offers made; the winner's offer ordered, not paid; paid. */
-type Stage = 'offers' | 'awaiting' | 'paid';
+/**
+ * The scene at one of these moments: offers made; the winner's offer ordered, not paid; paid;
+ * (fulfilment) a delivery with a file added (`working`), marked done (`delivered`), accepted,
+ * rated (4 stars), or paid and in dispute (opened by the customer).
+ */
+type Stage = 'offers' | 'awaiting' | 'paid' | 'working' | 'delivered' | 'accepted' | 'rated' | 'disputed';
+
+/** The file the winner delivers (from `working` on). */
+const deliveredPdf = samplePdf('Arvamus');
 
 type World = Scene & {
   stage: Stage;
@@ -404,6 +412,8 @@ type World = Scene & {
   paymentPage?: string;
   /** The return address the payment page sent the payer to (paid). */
   returnUrl?: string;
+  /** The delivered file (working and later). */
+  fileId?: number;
 };
 
 async function buildWorld(stage: Stage): Promise<World> {
@@ -415,7 +425,26 @@ async function buildWorld(stage: Stage): Promise<World> {
   const paid = await customer.post(paymentPage, { action: 'pay' }, { formPage: paymentPage });
   expect(paid.status).toBe(303);
   expect((await ordersOf(s.inquiryId))[0]!.status).toBe('in_progress');
-  return { ...s, stage, orderId, paymentPage, returnUrl: pathOf(paid.location) };
+  const world: World = { ...s, stage, orderId, paymentPage, returnUrl: pathOf(paid.location) };
+  if (stage === 'paid') return world;
+  const orderPage = `/orders/${orderId}`;
+  const expectStep = async (page: Promise<Page>) => expect((await page).status).toBe(303);
+  if (stage === 'disputed') {
+    await expectStep(customer.post(`${orderPage}/dispute`, { reason: 'Töö jäi tegemata.' }, { formPage: orderPage }));
+    return world;
+  }
+  const winner = await signedIn(s.people.winner);
+  await winner.get(orderPage);
+  await expectStep(postMultipart(t.app, winner, `${orderPage}/deliveries`, { fields: { body: 'Arvamus on lisatud.' }, files: [{ name: 'arvamus.pdf', contentType: 'application/pdf', content: deliveredPdf }] }));
+  const file = await t.deps.db.selectFrom('delivery_files').innerJoin('deliveries', 'deliveries.id', 'delivery_files.delivery_id').select('file_id').where('deliveries.order_id', '=', orderId).executeTakeFirstOrThrow();
+  world.fileId = file.file_id;
+  if (stage === 'working') return world;
+  await expectStep(winner.post(`${orderPage}/done`, {}, { formPage: orderPage }));
+  if (stage === 'delivered') return world;
+  await expectStep(customer.post(`${orderPage}/accept`, {}, { formPage: orderPage }));
+  if (stage === 'accepted') return world;
+  await expectStep(customer.post(`${orderPage}/rating`, { stars: '4', comment: 'Hea töö.' }, { formPage: orderPage }));
+  return world;
 }
 
 const personOf: Record<Exclude<ActorName, 'anonymous'>, Role> = {
@@ -449,6 +478,10 @@ async function snapshot() {
     payments: await db.selectFrom('payments').select(['id', 'status', 'refunded_cents']).orderBy('id').execute(),
     refunds: (await db.selectFrom('refunds').select('id').execute()).length,
     ledger: (await db.selectFrom('ledger_entries').select('id').execute()).length,
+    deliveries: (await db.selectFrom('deliveries').select('id').execute()).length,
+    messages: (await db.selectFrom('messages').select('id').execute()).length,
+    reviews: await db.selectFrom('reviews').select(['id', 'stars', 'reply']).orderBy('id').execute(),
+    disputes: await db.selectFrom('disputes').select(['id', 'status']).orderBy('id').execute(),
   };
 }
 
@@ -457,9 +490,9 @@ async function snapshot() {
  * with a link to the order; `blank`: 200 without the order or its inquiry; `ledger`: the ledger
  * page with the order's escrow; `sandbox`: the hosted payment page of the order; `pay`: 303 to a
  * new payment page, an order created; `done`: the action took effect, 303 to `done`;
- * `toOrder`: 303 to the order; 400 / 403 / 404: refused, nothing shown or changed; `login`: 303 to sign in.
+ * `toOrder`: 303 to the order; `file`: the delivered file, as an attachment; 400 / 403 / 404: refused, nothing shown or changed; `login`: 303 to sign in.
  */
-type Outcome = 'order' | 'listed' | 'blank' | 'ledger' | 'sandbox' | 'pay' | 'done' | 'toOrder' | 400 | 403 | 404 | 'login';
+type Outcome = 'order' | 'listed' | 'blank' | 'ledger' | 'sandbox' | 'pay' | 'done' | 'toOrder' | 'file' | 400 | 403 | 404 | 'login';
 
 type Route = {
   method: 'GET' | 'POST';
@@ -498,6 +531,28 @@ const matrix: Route[] = [
                                                                                      outcomes: ['toOrder', 'toOrder', 'toOrder', 'toOrder', 'toOrder', 'toOrder', 'toOrder', 'login'] },
   { method: 'POST', route: '/payments/notify/:provider', note: 'an untrusted token', stage: 'awaiting', url: () => '/payments/notify/sandbox', form: () => ({ orderToken: 'not.a.token' }),
                                                                                      outcomes: [400,       400,       400,       400,       400,       400,       400,       400] },
+  // Fulfilment (issue 7): outsiders 404, the other party and staff 403 (staff resolve disputes only; the parties may not).
+  //                                                                                           owner      other      winner     loser      uninvited  moderator  admin      anonymous
+  { method: 'POST', route: '/orders/:id/deliveries', stage: 'paid', url: (w) => `/orders/${w.orderId}/deliveries`, form: () => ({ body: 'Töö tekst.' }), done: /^\/orders\/\d+#deliveries$/,
+                                                                                     outcomes: [403,       404,       'done',    404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/done', stage: 'working', url: (w) => `/orders/${w.orderId}/done`, form: () => ({}), done: /^\/orders\/\d+$/,
+                                                                                     outcomes: [403,       404,       'done',    404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/accept', stage: 'delivered', url: (w) => `/orders/${w.orderId}/accept`, form: () => ({}), done: /^\/orders\/\d+$/,
+                                                                                     outcomes: ['done',    404,       403,       404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/changes', stage: 'delivered', url: (w) => `/orders/${w.orderId}/changes`, form: () => ({ message: 'Palun täiendage.' }), done: /^\/orders\/\d+$/,
+                                                                                     outcomes: ['done',    404,       403,       404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/messages', stage: 'paid', url: (w) => `/orders/${w.orderId}/messages`, form: () => ({ body: 'Sõnum tellimuse kohta.' }), done: /^\/orders\/\d+#thread$/,
+                                                                                     outcomes: ['done',    404,       'done',    404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/rating', stage: 'accepted', url: (w) => `/orders/${w.orderId}/rating`, form: () => ({ stars: '5', comment: 'Väga hea.' }), done: /^\/orders\/\d+#rating$/,
+                                                                                     outcomes: ['done',    404,       403,       404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/reply', stage: 'rated', url: (w) => `/orders/${w.orderId}/reply`, form: () => ({ reply: 'Aitäh!' }), done: /^\/orders\/\d+#rating$/,
+                                                                                     outcomes: [403,       404,       'done',    404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/dispute', stage: 'paid', url: (w) => `/orders/${w.orderId}/dispute`, form: () => ({ reason: 'Me ei jõua kokkuleppele.' }), done: /^\/orders\/\d+$/,
+                                                                                     outcomes: ['done',    404,       'done',    404,       404,       403,       403,       'login'] },
+  { method: 'POST', route: '/orders/:id/resolve', stage: 'disputed', url: (w) => `/orders/${w.orderId}/resolve`, form: () => ({ resolution: 'release', refund: '', note: 'Töö on tehtud.' }), done: /^\/orders\/\d+$/,
+                                                                                     outcomes: [403,       404,       403,       404,       404,       'done',    'done',    'login'] },
+  { method: 'GET', route: '/orders/:id/files/:fileId', stage: 'working', url: (w) => `/orders/${w.orderId}/files/${w.fileId}`,
+                                                                                     outcomes: ['file',    404,       'file',    404,       404,       'file',    'file',    'login'] },
 ];
 
 const labels: Record<ActorName, string> = {
@@ -520,6 +575,7 @@ const describeOutcome: Record<string, string> = {
   pay: 'is sent to pay',
   done: 'succeeds',
   toOrder: 'is sent to the order',
+  file: 'downloads the file',
   400: 'is refused with 400',
   403: 'is refused with 403',
   404: 'is told it does not exist (404)',
@@ -591,6 +647,11 @@ describe('the authorisation matrix of ordering and payment', () => {
         expect(page.status).toBe(303);
         expect(page.location).toBe(`/orders/${world.orderId}`);
         expect(await snapshot()).toEqual(before);
+        break;
+      case 'file':
+        expect(page.status).toBe(200);
+        expect(String(page.headers['content-disposition'])).toMatch(/^attachment;.*arvamus\.pdf/);
+        expect(page.response.rawPayload.equals(deliveredPdf)).toBe(true);
         break;
       case 400:
       case 403:

@@ -50,6 +50,8 @@ export async function listBalances(db: Executor, options: { prefix: string; limi
     .select((eb) => ['account', eb.fn.max('order_id').as('order_id'), eb.fn.max('expert_id').as('expert_id'), eb.fn.sum<number>('amount_cents').as('balance')])
     .where('account', 'like', `${options.prefix}%`)
     .groupBy('account')
+    // Settled accounts (nothing held, nothing owed) are left out of the lists.
+    .having((eb) => eb.fn.sum<number>('amount_cents'), '!=', 0)
     .orderBy('account')
     .limit(options.limit)
     .offset(options.offset)
