@@ -15,7 +15,6 @@ import {
   updateReview,
 } from '../db/repositories/fulfilment-repository.js';
 import { findInquiry, findInvitation, updateInvitation } from '../db/repositories/inquiry-repository.js';
-import { findConversationOf } from '../db/repositories/mailbox-repository.js';
 import { findOrder, findPaymentOfOrder, lockOrder, lockPayment, updateOrder } from '../db/repositories/order-repository.js';
 import { listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
 import type { FileRow, OrderRow } from '../db/schema.js';
@@ -156,13 +155,6 @@ export async function postOrderMessage(deps: Deps, actor: Actor, orderId: number
       return writeMessage(trx, deps, actor, conversation, { body: input.body, kept });
     }),
   );
-}
-
-/** The order's thread id for one of its parties (for the order page), if it has one. */
-export async function orderThreadId(deps: Deps, actor: Actor, order: OrderRow): Promise<number | undefined> {
-  const invitation = await findInvitation(deps.db, order.inquiry_id, order.expert_id);
-  if (!invitation?.conversation_id) return undefined;
-  return (await findConversationOf(deps.db, invitation.conversation_id, actor.id))?.id;
 }
 
 // ---- rating ----

@@ -207,12 +207,6 @@ export async function getOrder(deps: Deps, actor: Actor, orderId: number): Promi
   };
 }
 
-/** The live order of an inquiry, for its page (a link to it); undefined when none. */
-export async function liveOrderOf(deps: Deps, inquiryId: number): Promise<{ id: number; status: OrderRow['status'] } | undefined> {
-  const order = await findLiveOrderOfInquiry(deps.db, inquiryId);
-  return order ? { id: order.id, status: order.status } : undefined;
-}
-
 /** The actor's orders, as customer and as expert, newest first. */
 export async function listMyOrders(deps: Deps, actor: Actor): Promise<{ asCustomer: OrderListItem[]; asExpert: OrderListItem[] }> {
   const [asCustomer, asExpert] = await Promise.all([

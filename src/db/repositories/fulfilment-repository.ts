@@ -107,7 +107,3 @@ export async function updateDispute(db: Executor, id: number, changes: Updateabl
   await db.updateTable('disputes').set(changes).where('id', '=', id).execute();
 }
 
-/** Open disputes, oldest first: the moderators' queue. */
-export async function listOpenDisputes(db: Executor, limit: number): Promise<{ id: number; order_id: number; created_at: string; reason: string }[]> {
-  return db.selectFrom('disputes').select(['id', 'order_id', 'created_at', 'reason']).where('status', '=', 'open').orderBy('id').limit(limit).execute();
-}

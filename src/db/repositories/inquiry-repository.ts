@@ -187,12 +187,6 @@ export async function claimReminder(db: Executor, id: number, now: string): Prom
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** The ids of the experts invited to an inquiry. */
-export async function listInvitedExpertIds(db: Executor, inquiryId: number): Promise<number[]> {
-  const rows = await db.selectFrom('invitations').select('expert_id').where('inquiry_id', '=', inquiryId).orderBy('id').execute();
-  return rows.map((r) => r.expert_id);
-}
-
 export type InvitationWithExpert = InvitationRow & {
   display_name: string;
   photo_file_id: number | null;
