@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Settings } from './domain/settings.js';
 
 /**
  * The portal's configuration. This module is the only reader of `process.env`;
@@ -43,14 +44,14 @@ const envSchema = z.object({
   /** SMTP server for outgoing e-mail, e.g. smtp://user:pass@mail.example.ee:587. Unset: e-mails are stored and readable on the "Sent e-mail" page. */
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Konsult <noreply@konsult.localhost>'),
-  SUPPORT_EMAIL: z.string().min(3).default('abi@konsult.ee'),
+  SUPPORT_EMAIL: z.email().default('abi@konsult.ee'),
   SUPPORT_SKYPE: z.string().min(1).default('kannatanuabi'),
   SUPPORT_PHONE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How many experts of the chosen field a general inquiry goes to, picked at random. */
   RANDOM_INVITATIONS: positiveInt.max(25).default(3),
   /** How many inquiries one customer may send in 24 hours (a brake on spam to experts). */
-  INQUIRIES_PER_DAY: positiveInt.default(30),
+  INQUIRIES_PER_DAY: positiveInt.max(1000).default(30),
   /** Who takes payments: the embedded test page (`sandbox`) or Montonio. */
   PAYMENT_PROVIDER: z.enum(['sandbox', 'montonio']).default('sandbox'),
   MONTONIO_ACCESS_KEY: z.string().min(1).optional(),
@@ -58,11 +59,15 @@ const envSchema = z.object({
   /** Montonio's API: the sandbox by default, https://stargate.montonio.com/api for real money. */
   MONTONIO_API_URL: z.url().default('https://sandbox-stargate.montonio.com/api'),
   /** Minutes a customer has to pay before the order is cancelled and the inquiry opens again. */
-  PAYMENT_TIMEOUT_MINUTES: positiveInt.max(24 * 60).default(30),
+  PAYMENT_TIMEOUT_MINUTES: positiveInt.min(5).max(24 * 60).default(30),
   /** Days after the work is marked done when it is accepted by itself if the customer does nothing. */
   AUTO_ACCEPT_DAYS: positiveInt.max(90).default(14),
   /** The portal's fee on accepted work, in percent (two decimals at most). */
-  PORTAL_FEE_PERCENT: z.coerce.number().min(0).max(100).multipleOf(0.01).default(15),
+  PORTAL_FEE_PERCENT: z.coerce.number().min(0).max(50).multipleOf(0.01).default(15),
+  /** Largest upload in megabytes (inquiries, messages, deliveries); at most 25. */
+  MAX_FILE_MEGABYTES: positiveInt.max(25).default(10),
+  /** Files per inquiry, message or delivery; at most 10. */
+  MAX_FILES_PER_MESSAGE: positiveInt.max(10).default(5),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
 });
@@ -82,17 +87,14 @@ export type Config = {
   passwordHashLogN: number;
   login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
   mail: { smtpUrl: string | undefined; from: string };
-  support: { email: string; skype: string; phone: string | undefined };
   logLevel: string;
   runWorker: boolean;
-  inquiries: { randomInvitations: number; perDay: number };
   payments: {
     provider: 'sandbox' | 'montonio';
     montonio: { accessKey: string; secretKey: string; apiUrl: string } | undefined;
-    timeoutMs: number;
-    feeBasisPoints: number;
-    autoAcceptMs: number;
   };
+  /** The starting values of the settings admins change in the back office. */
+  settings: Settings;
 };
 
 export class ConfigError extends Error {}
@@ -136,19 +138,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowMs: e.LOGIN_WINDOW_MINUTES * 60_000,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
-    support: { email: e.SUPPORT_EMAIL, skype: e.SUPPORT_SKYPE, phone: e.SUPPORT_PHONE },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
-    inquiries: { randomInvitations: e.RANDOM_INVITATIONS, perDay: e.INQUIRIES_PER_DAY },
     payments: {
       provider: e.PAYMENT_PROVIDER,
       montonio:
         e.MONTONIO_ACCESS_KEY && e.MONTONIO_SECRET_KEY
           ? { accessKey: e.MONTONIO_ACCESS_KEY, secretKey: e.MONTONIO_SECRET_KEY, apiUrl: e.MONTONIO_API_URL.replace(/\/+$/, '') }
           : undefined,
-      timeoutMs: e.PAYMENT_TIMEOUT_MINUTES * 60_000,
-      feeBasisPoints: Math.round(e.PORTAL_FEE_PERCENT * 100),
-      autoAcceptMs: e.AUTO_ACCEPT_DAYS * 86_400_000,
+    },
+    settings: {
+      randomInvitations: e.RANDOM_INVITATIONS,
+      inquiriesPerDay: e.INQUIRIES_PER_DAY,
+      portalFeeBasisPoints: Math.round(e.PORTAL_FEE_PERCENT * 100),
+      autoAcceptDays: e.AUTO_ACCEPT_DAYS,
+      paymentTimeoutMinutes: e.PAYMENT_TIMEOUT_MINUTES,
+      supportEmail: e.SUPPORT_EMAIL,
+      supportPhone: e.SUPPORT_PHONE ?? '',
+      supportSkype: e.SUPPORT_SKYPE,
+      maxFileMegabytes: e.MAX_FILE_MEGABYTES,
+      maxFilesPerMessage: e.MAX_FILES_PER_MESSAGE,
     },
   };
 }

@@ -15,6 +15,7 @@ import type { RandomSource } from './domain/inquiries.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import type { Deps } from './use-cases/deps.js';
+import { SettingsStore } from './use-cases/settings.js';
 
 export type Container = {
   config: Config;
@@ -75,18 +76,14 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     fileStore: overrides.fileStore ?? createDiskFileStore(path.join(config.dataDir, 'files')),
     isCommonPassword: loadCommonPasswords(),
     publicUrl: config.publicUrl,
-    supportEmail: config.support.email,
     mail: { from: config.mail.from, deliverBySmtp: mailer !== undefined },
     session: { idleMs: config.session.idleMs, absoluteMs: config.session.absoluteMs },
     login: config.login,
     random: overrides.random ?? cryptoRandom,
-    inquiries: config.inquiries,
     payments: {
       provider: buildPaymentProvider(config, secret, clock, overrides.paymentDelivery),
-      timeoutMs: config.payments.timeoutMs,
-      feeBasisPoints: config.payments.feeBasisPoints,
-      autoAcceptMs: config.payments.autoAcceptMs,
     },
+    settings: new SettingsStore(config.settings),
   };
   return { config, database, deps, logger, secret, mailer };
 }

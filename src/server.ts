@@ -4,9 +4,7 @@ import { buildContainer } from './container.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed-demo.js';
 import { buildApp } from './http/app.js';
-import { sweepInquiryDeadlines } from './use-cases/inquiry-deadlines.js';
-import { autoAcceptDue } from './use-cases/fulfilment.js';
-import { cancelOverduePayments } from './use-cases/payments.js';
+import { scheduledSweeps } from './use-cases/sweeps.js';
 import { startWorker } from './workers/worker.js';
 
 /** config → container → migrations → app → listen, with a graceful shutdown on SIGINT/SIGTERM. */
@@ -24,7 +22,7 @@ async function main(): Promise<void> {
 
   const app = await buildApp({ config, deps, secret: container.secret, logger });
   const worker = config.runWorker
-    ? startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: [() => sweepInquiryDeadlines(deps), () => cancelOverduePayments(deps), () => autoAcceptDue(deps)] })
+    ? startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: scheduledSweeps(deps) })
     : undefined;
 
   await app.listen({ host: config.host, port: config.port });

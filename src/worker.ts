@@ -1,9 +1,7 @@
 import { loadConfig, ConfigError } from './config.js';
 import { buildContainer } from './container.js';
 import { migrateToLatest } from './db/migrate.js';
-import { sweepInquiryDeadlines } from './use-cases/inquiry-deadlines.js';
-import { autoAcceptDue } from './use-cases/fulfilment.js';
-import { cancelOverduePayments } from './use-cases/payments.js';
+import { scheduledSweeps } from './use-cases/sweeps.js';
 import { startWorker } from './workers/worker.js';
 
 /**
@@ -21,7 +19,7 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
   if (!container.mailer) logger.warn('SMTP_URL is not set: e-mails stay stored, the worker only does housekeeping');
-  const worker = startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: [() => sweepInquiryDeadlines(deps), () => cancelOverduePayments(deps), () => autoAcceptDue(deps)] });
+  const worker = startWorker({ db: deps.db, clock: deps.clock, mailer: container.mailer, logger, sessionIdleMs: config.session.idleMs, sweeps: scheduledSweeps(deps) });
   logger.info({ database: deps.engine, smtp: container.mailer !== undefined }, 'Konsult worker is running');
 
   // Keeps the process alive: the worker's own timer is unref'd so it never holds a web process open.

@@ -41,6 +41,8 @@ export type Database = {
   delivery_files: DeliveryFilesTable;
   reviews: ReviewsTable;
   disputes: DisputesTable;
+  settings: SettingsTable;
+  audit_log: AuditLogTable;
 };
 
 type Timestamp = string;
@@ -56,6 +58,8 @@ export type UsersTable = {
   created_at: ColumnType<Timestamp, Timestamp, never>;
   updated_at: Timestamp;
   blocked_at: Timestamp | null;
+  /** Set when the person deleted their account: the row stays, anonymised (decision 013). */
+  deleted_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
 };
 
 export type UserRolesTable = {
@@ -434,6 +438,20 @@ export type LedgerEntriesTable = {
   created_at: Timestamp;
 };
 
+export type SettingsTable = { key: string; value: string; updated_at: Timestamp; updated_by: number | null };
+
+/** Append-only (database triggers refuse UPDATE and DELETE). */
+export type AuditLogTable = {
+  id: Generated<number>;
+  created_at: Timestamp;
+  actor_id: number | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+};
+
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
@@ -455,3 +473,4 @@ export type OrderRow = Selectable<OrdersTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
 export type ReviewRow = Selectable<ReviewsTable>;
 export type DisputeRow = Selectable<DisputesTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

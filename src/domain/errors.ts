@@ -45,6 +45,8 @@ export const domainErrorCodes = {
   ORDER_EXISTS: 'ORDER_EXISTS',
   /** The payment provider could not be reached or refused to start a payment; nothing was charged. */
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  /** The account still has live orders, open inquiries, active offers or pending invitations (`details`): it cannot be deleted yet. */
+  ACCOUNT_HAS_OBLIGATIONS: 'ACCOUNT_HAS_OBLIGATIONS',
 } as const;
 
 export type DomainErrorCode = keyof typeof domainErrorCodes;

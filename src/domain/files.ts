@@ -12,10 +12,8 @@ export const allowedFileTypes: Record<string, { extensions: readonly string[] }>
   'text/plain': { extensions: ['txt'] },
 };
 
-/** Limits, documented in the README. */
+/** Limits on names; size and count are settings (src/domain/settings.ts). */
 export const fileLimits = {
-  maxBytes: 10 * 1024 * 1024,
-  maxFilesPerMessage: 5,
   maxNameLength: 200,
 } as const;
 

@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth.routes.js';
 import { mailboxRoutes } from './routes/mailbox.routes.js';
 import { expertRoutes } from './routes/experts.routes.js';
 import { expertApplicationRoutes } from './routes/expert-applications.routes.js';
+import { dashboardRoutes } from './routes/dashboard.routes.js';
 import { documentTypeRoutes } from './routes/document-types.routes.js';
 import { fieldRoutes } from './routes/fields.routes.js';
 import { inquiryRoutes } from './routes/inquiries.routes.js';
@@ -112,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   documentTypeRoutes(app, env);
   inquiryRoutes(app, env);
   orderRoutes(app, env);
+  dashboardRoutes(app, env);
   options.extraRoutes?.(app, env);
   return app;
 }

@@ -15,6 +15,8 @@ export const flashKeys = [
   'account.emailChanged',
   'mailbox.sent',
   'notificationSettings.saved',
+  'admin.saved',
+  'settings.saved',
   'experts.profileSaved',
   'experts.leaveSaved',
   'experts.backFromLeave',
@@ -69,5 +71,7 @@ export type PageContext = {
   flash: FlashKey | undefined;
   unreadCount: number;
   isDevelopment: boolean;
-  support: { email: string; skype: string; phone: string | undefined };
+  support: { email: string; skype: string | undefined; phone: string | undefined };
+  /** Upload limits from the settings, for the forms' hints. */
+  uploads: { maxFiles: number; maxFileMegabytes: number };
 };

@@ -192,6 +192,7 @@ const formRefusals: ReadonlySet<DomainErrorCode> = new Set<DomainErrorCode>([
   'RATE_LIMITED',
   'ORDER_EXISTS',
   'PAYMENT_UNAVAILABLE',
+  'ACCOUNT_HAS_OBLIGATIONS',
 ]);
 
 /**

@@ -27,7 +27,8 @@ function contextOf(request: FastifyRequest): PageContext {
     flash: undefined,
     unreadCount: 0,
     isDevelopment: false,
-    support: { email: '', skype: '', phone: undefined },
+    support: { email: '', skype: undefined, phone: undefined },
+    uploads: { maxFiles: 0, maxFileMegabytes: 0 },
   };
 }
 

@@ -9,7 +9,7 @@ type Recipient = { email: string; name: string; locale: Locale };
 /** Queues one of the account e-mails (verification, reset, notices) for a recipient. */
 export async function queueAccountEmail(
   db: Executor,
-  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'supportEmail'>,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'settings'>,
   to: Recipient,
   content: Pick<ActionEmail, 'subjectKey' | 'bodyKey' | 'params'> & { action?: { labelKey: ActionEmail['subjectKey']; path: string } },
 ): Promise<void> {
@@ -20,7 +20,7 @@ export async function queueAccountEmail(
     bodyKey: content.bodyKey,
     ...(content.params ? { params: content.params } : {}),
     ...(content.action ? { action: { labelKey: content.action.labelKey, url: deps.publicUrl + content.action.path } } : {}),
-    supportEmail: deps.supportEmail,
+    supportEmail: deps.settings.current().supportEmail,
   });
   await enqueueEmail(db, deps, { address: to.email, name: to.name }, rendered);
 }

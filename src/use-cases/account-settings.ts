@@ -28,7 +28,7 @@ function reauthRule(deps: Pick<Deps, 'login'>, actor: Actor): RateRule {
 }
 
 /** Re-authentication before a sensitive change: the current password, rate-limited like login. */
-async function requireCurrentPassword(deps: Deps, actor: Actor, password: string): Promise<void> {
+export async function requireCurrentPassword(deps: Deps, actor: Actor, password: string): Promise<void> {
   const rule = reauthRule(deps, actor);
   await requireUnderLimit(deps, [rule]);
   const user = await getUserById(deps.db, actor.id);

@@ -122,7 +122,7 @@ export async function postMessage(
     return postInQuestionThread(deps, actor, conversation.context_id, { body: input.body, uploads: input.uploads });
   }
   assertMessageNotEmpty(input.body, input.uploads);
-  return withUploads(deps.fileStore, input.uploads, (kept) =>
+  return withUploads(deps, input.uploads, (kept) =>
     deps.db.transaction().execute((trx) => writeMessage(trx, deps, actor, conversation, { body: input.body, kept })),
   );
 }

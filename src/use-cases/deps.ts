@@ -4,6 +4,7 @@ import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Db, Engine } from '../db/database.js';
 import type { PaymentProvider } from '../adapters/payments/provider.js';
 import type { RandomSource } from '../domain/inquiries.js';
+import type { SettingsStore } from './settings.js';
 
 /** What every use case may use; built once by the container. */
 export type Deps = {
@@ -14,14 +15,14 @@ export type Deps = {
   fileStore: FileStore;
   isCommonPassword: (candidate: string) => boolean;
   publicUrl: string;
-  supportEmail: string;
   mail: { from: string; deliverBySmtp: boolean };
   session: { idleMs: number; absoluteMs: number };
   login: { maxFailuresPerAccount: number; maxFailuresPerAddress: number; windowMs: number };
   /** Uniform random integers for the random choice of experts (crypto by default). */
   random: RandomSource;
-  inquiries: { randomInvitations: number; perDay: number };
-  payments: { provider: PaymentProvider; timeoutMs: number; feeBasisPoints: number; autoAcceptMs: number };
+  payments: { provider: PaymentProvider };
+  /** Settings staff change in the back office (random invitations, fee, limits, support contacts …). */
+  settings: SettingsStore;
 };
 
 /** How long each kind of single-use link stays valid. */

@@ -17,6 +17,7 @@ import type { Executor } from '../db/repositories/user-repository.js';
 import type { DocumentTypeRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { hasRole, type Actor } from '../domain/roles.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 
 // The document types "Order a document" offers, managed by admins. A hidden type is no longer
@@ -72,6 +73,10 @@ async function withUniqueNames<T>(deps: Deps, input: DocumentTypeInput, exceptId
   }
 }
 
+function documentTypeInputOf(type: DocumentTypeRow): DocumentTypeInput {
+  return { nameEt: type.name_et, nameEn: type.name_en, isActive: type.is_active === 1 };
+}
+
 /** An admin adds a document type; it goes to the end of the list. */
 export async function createDocumentType(deps: Deps, actor: Actor, input: DocumentTypeInput): Promise<number> {
   assertAdmin(actor);
@@ -79,7 +84,7 @@ export async function createDocumentType(deps: Deps, actor: Actor, input: Docume
     deps.db.transaction().execute(async (trx) => {
       await assertNamesFree(trx, input);
       const now = iso(deps.clock.now());
-      return insertDocumentType(trx, {
+      const id = await insertDocumentType(trx, {
         name_et: input.nameEt,
         name_en: input.nameEn,
         position: await nextDocumentTypePosition(trx),
@@ -87,6 +92,8 @@ export async function createDocumentType(deps: Deps, actor: Actor, input: Docume
         created_at: now,
         updated_at: now,
       });
+      await recordAudit(trx, deps, actor, 'document_type_created', { type: 'document_type', id }, { after: input });
+      return id;
     }),
   );
 }
@@ -105,6 +112,7 @@ export async function editDocumentType(deps: Deps, actor: Actor, id: number, inp
         is_active: input.isActive ? 1 : 0,
         updated_at: iso(deps.clock.now()),
       });
+      await recordAudit(trx, deps, actor, 'document_type_updated', { type: 'document_type', id }, { before: documentTypeInputOf(type), after: input });
     }),
   );
 }
@@ -117,6 +125,7 @@ export async function setDocumentTypeActive(deps: Deps, actor: Actor, id: number
     if (!type) throw new DomainError('NOT_FOUND', { entity: 'documentType' });
     if ((type.is_active === 1) === isActive) return;
     await updateDocumentType(trx, id, { is_active: isActive ? 1 : 0, updated_at: iso(deps.clock.now()) });
+    await recordAudit(trx, deps, actor, 'document_type_updated', { type: 'document_type', id }, { before: documentTypeInputOf(type), after: { ...documentTypeInputOf(type), isActive } });
   });
 }
 
@@ -132,6 +141,7 @@ export async function moveDocumentType(deps: Deps, actor: Actor, id: number, dir
     // Positions are distinct (each new type goes after the last), so a swap moves it one place.
     await updateDocumentType(trx, type.id, { position: neighbour.position, updated_at: now });
     await updateDocumentType(trx, neighbour.id, { position: type.position, updated_at: now });
+    await recordAudit(trx, deps, actor, 'document_types_reordered', { type: 'document_type', id }, { before: { position: type.position }, after: { position: neighbour.position, direction } });
   });
 }
 
@@ -148,5 +158,6 @@ export async function deleteDocumentType(deps: Deps, actor: Actor, id: number): 
     const inquiries = await countDocumentTypeUses(trx, id);
     if (inquiries > 0) throw new DomainError('DOCUMENT_TYPE_IN_USE', { inquiries });
     await deleteDocumentTypeRow(trx, id);
+    await recordAudit(trx, deps, actor, 'document_type_deleted', { type: 'document_type', id }, { before: documentTypeInputOf(type) });
   });
 }

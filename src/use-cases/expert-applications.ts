@@ -35,6 +35,7 @@ import {
   type ApplicationStatus,
 } from '../domain/experts.js';
 import { hasRole, isStaff, type Actor } from '../domain/roles.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { notify } from './notify.js';
 import { recordFiles, withPhoto, type KeptFile, type UploadedPart } from './uploads.js';
@@ -178,6 +179,8 @@ export async function reviewApplication(deps: Deps, actor: Actor, applicationId:
     const now = iso(deps.clock.now());
     const note = decision.event === 'approve' ? null : decision.note;
     await updateApplication(trx, applicationId, { status, review_note: note, reviewed_by: actor.id, reviewed_at: now, updated_at: now });
+    const action = ({ approve: 'application_approved', reject: 'application_rejected', askForInfo: 'application_info_requested' } as const)[decision.event];
+    await recordAudit(trx, deps, actor, action, { type: 'application', id: applicationId }, { before: { status: application.status }, after: { status, note } });
 
     if (decision.event === 'approve') {
       await publishProfile(trx, application, now);

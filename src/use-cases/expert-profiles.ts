@@ -29,6 +29,7 @@ import {
   type RatingSummary,
 } from '../domain/experts.js';
 import { hasRole, type Actor, type Locale } from '../domain/roles.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { fieldView, type FieldView } from './fields.js';
 import { recordFiles, withPhoto, type UploadedPart } from './uploads.js';
@@ -270,6 +271,13 @@ export async function saveProfile(deps: Deps, actor: Actor, expertId: number, in
       });
       await replaceExpertFields(trx, expertId, input.fieldIds);
       await replaceExpertLanguages(trx, expertId, input.languages);
+      // An admin changing someone else's profile is a privileged action; the expert's own edits are not.
+      if (actor.id !== expertId) {
+        await recordAudit(trx, deps, actor, 'expert_profile_edited', { type: 'expert_profile', id: expertId }, {
+          before: { qualifications: profile.qualifications, bio: profile.bio, priceLevel: profile.price_level, fieldIds: [...current] },
+          after: { qualifications: input.qualifications, bio: input.bio, priceLevel: input.priceLevel, fieldIds: input.fieldIds, languages: input.languages, photoChanged: Boolean(photo) || input.removePhoto },
+        });
+      }
     }),
   );
 }
@@ -291,5 +299,11 @@ export async function setLeave(deps: Deps, actor: Actor, expertId: number, input
     const profile = await findProfile(trx, expertId);
     if (!profile) throw new DomainError('NOT_FOUND', { entity: 'expert' });
     await updateProfile(trx, expertId, { is_on_leave: input.isOnLeave ? 1 : 0, leave_until: leaveUntil, updated_at: iso(now) });
+    if (actor.id !== expertId) {
+      await recordAudit(trx, deps, actor, 'expert_profile_edited', { type: 'expert_profile', id: expertId }, {
+        before: { isOnLeave: profile.is_on_leave === 1, leaveUntil: profile.leave_until },
+        after: { isOnLeave: input.isOnLeave, leaveUntil },
+      });
+    }
   });
 }

@@ -17,6 +17,7 @@ import type { Executor } from '../db/repositories/user-repository.js';
 import type { FieldRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { hasRole, type Actor, type Locale } from '../domain/roles.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 
 /** A field as pages show it, in the reader's language. */
@@ -78,13 +79,17 @@ async function withUniqueNames<T>(deps: Deps, input: FieldInput, exceptId: numbe
   }
 }
 
+function fieldInputOf(field: FieldRow): FieldInput {
+  return { nameEt: field.name_et, nameEn: field.name_en, descriptionEt: field.description_et, descriptionEn: field.description_en, isActive: field.is_active === 1 };
+}
+
 /** An admin adds a field; it goes to the end of the list. */
 export async function createField(deps: Deps, actor: Actor, input: FieldInput): Promise<number> {
   assertAdmin(actor);
   return withUniqueNames(deps, input, undefined, () => deps.db.transaction().execute(async (trx) => {
     await assertNamesFree(trx, input);
     const now = iso(deps.clock.now());
-    return insertField(trx, {
+    const id = await insertField(trx, {
       name_et: input.nameEt,
       name_en: input.nameEn,
       description_et: input.descriptionEt,
@@ -94,6 +99,8 @@ export async function createField(deps: Deps, actor: Actor, input: FieldInput): 
       created_at: now,
       updated_at: now,
     });
+    await recordAudit(trx, deps, actor, 'field_created', { type: 'field', id }, { after: input });
+    return id;
   }));
 }
 
@@ -112,6 +119,7 @@ export async function editField(deps: Deps, actor: Actor, id: number, input: Fie
       is_active: input.isActive ? 1 : 0,
       updated_at: iso(deps.clock.now()),
     });
+    await recordAudit(trx, deps, actor, 'field_updated', { type: 'field', id }, { before: fieldInputOf(field), after: input });
   }));
 }
 
@@ -127,6 +135,7 @@ export async function moveField(deps: Deps, actor: Actor, id: number, direction:
     // Positions are distinct (each new field goes after the last), so a swap moves it one place.
     await updateField(trx, field.id, { position: neighbour.position, updated_at: now });
     await updateField(trx, neighbour.id, { position: field.position, updated_at: now });
+    await recordAudit(trx, deps, actor, 'fields_reordered', { type: 'field', id }, { before: { position: field.position }, after: { position: neighbour.position, direction } });
   });
 }
 
@@ -139,5 +148,6 @@ export async function deleteField(deps: Deps, actor: Actor, id: number): Promise
     const uses = await countFieldUses(trx, id);
     if (uses.experts > 0 || uses.applications > 0 || uses.inquiries > 0) throw new DomainError('FIELD_IN_USE', uses);
     await deleteFieldRow(trx, id);
+    await recordAudit(trx, deps, actor, 'field_deleted', { type: 'field', id }, { before: fieldInputOf(field) });
   });
 }

@@ -23,6 +23,7 @@ import { releaseTransaction } from '../domain/ledger.js';
 import { assertOrderActor, autoAcceptReminderMs, nextOrderStatus, orderRoleOf, reviewEditableMs, starsProblem, type OrderRole } from '../domain/orders.js';
 import type { Actor } from '../domain/roles.js';
 import { assertMessageNotEmpty, startConversation, writeMessage } from './conversations.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { notify } from './notify.js';
 import { heldForOrder, record, refundThroughProvider } from './payments.js';
@@ -53,7 +54,7 @@ async function onOrder<T>(deps: Deps, actor: Actor, orderId: number, allowed: Or
  */
 export async function addDelivery(deps: Deps, actor: Actor, orderId: number, input: { body: string; uploads: UploadedPart[] }): Promise<void> {
   assertMessageNotEmpty(input.body, input.uploads);
-  await withUploads(deps.fileStore, input.uploads, (kept) =>
+  await withUploads(deps, input.uploads, (kept) =>
     onOrder(deps, actor, orderId, 'expert', async ({ trx, order, now, at, title }) => {
       if (order.status !== 'in_progress') throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'deliver' });
       const inquiry = await findInquiry(trx, order.inquiry_id);
@@ -70,7 +71,7 @@ export async function markDone(deps: Deps, actor: Actor, orderId: number): Promi
   await onOrder(deps, actor, orderId, 'expert', async ({ trx, order, now, at, title }) => {
     const status = nextOrderStatus(order.status, 'markDone');
     if ((await countDeliveries(trx, orderId)) === 0) throw new DomainError('VALIDATION', { fields: { delivery: 'deliverFirst' } });
-    await updateOrder(trx, orderId, { status, delivered_at: at, auto_accept_at: iso(new Date(now.getTime() + deps.payments.autoAcceptMs)), reminded_at: null, updated_at: at });
+    await updateOrder(trx, orderId, { status, delivered_at: at, auto_accept_at: iso(new Date(now.getTime() + deps.settings.current().autoAcceptDays * 86_400_000)), reminded_at: null, updated_at: at });
     await notify(trx, deps, { recipientId: order.customer_id, kind: 'workDone', params: { title }, link: `/orders/${orderId}` });
   });
 }
@@ -79,7 +80,7 @@ export async function markDone(deps: Deps, actor: Actor, orderId: number): Promi
 async function release(trx: Executor, deps: Deps, order: OrderRow, at: string): Promise<number> {
   const payment = (await lockPayment(trx, (await findPaymentOfOrder(trx, order.id))!.id, deps.engine === 'postgres'))!;
   const amount = await heldForOrder(trx, order.id, payment.id);
-  if (amount > 0) await record(trx, releaseTransaction(order.id, order.expert_id, amount, deps.payments.feeBasisPoints), at);
+  if (amount > 0) await record(trx, releaseTransaction(order.id, order.expert_id, amount, deps.settings.current().portalFeeBasisPoints), at);
   return amount;
 }
 
@@ -148,7 +149,7 @@ async function orderThread(trx: Executor, deps: Deps, order: OrderRow, title: st
 /** The customer or the expert of a paid order writes in its thread (questions and answers after the order). */
 export async function postOrderMessage(deps: Deps, actor: Actor, orderId: number, input: { body: string; uploads: UploadedPart[] }): Promise<number> {
   assertMessageNotEmpty(input.body, input.uploads);
-  return withUploads(deps.fileStore, input.uploads, (kept) =>
+  return withUploads(deps, input.uploads, (kept) =>
     onOrder(deps, actor, orderId, ['customer', 'expert'], async ({ trx, order, title }) => {
       if (order.status === 'awaiting_payment' || order.status === 'cancelled') throw new DomainError('INVALID_STATE', { entity: 'order', status: order.status, event: 'message' });
       const conversation = await orderThread(trx, deps, order, title);
@@ -280,6 +281,10 @@ export async function resolveDispute(deps: Deps, actor: Actor, orderId: number, 
     });
     const released = await release(trx, deps, locked, at);
     await updateDispute(trx, claim.disputeId, { status: 'resolved', resolution: decision.resolution, refund_cents: refund, release_cents: released, note: decision.note, resolved_by: actor.id, resolved_at: at });
+    await recordAudit(trx, deps, actor, 'dispute_resolved', { type: 'dispute', id: claim.disputeId }, {
+      before: { orderId, orderStatus: locked.status },
+      after: { resolution: decision.resolution, refundCents: refund, releaseCents: released, note: decision.note },
+    });
     const title = (await findInquiry(trx, locked.inquiry_id))?.title ?? '';
     for (const recipientId of [locked.customer_id, locked.expert_id]) {
       await notify(trx, deps, { recipientId, kind: 'disputeResolved', params: { title, note: decision.note }, link: `/orders/${orderId}` });

@@ -47,6 +47,7 @@ import {
   type InquiryRole,
 } from '../domain/inquiries.js';
 import { isStaff, type Actor, type Locale } from '../domain/roles.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { fieldView, type FieldView } from './fields.js';
 import { notify } from './notify.js';
@@ -111,7 +112,7 @@ async function inviteExperts(trx: Executor, deps: Deps, inquiry: { id: number; t
  * customer sends at most `inquiries.perDay` inquiries in 24 hours (RATE_LIMITED beyond).
  */
 export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInput, uploads: UploadedPart[]): Promise<number> {
-  const limit = [{ key: `inquiries:user:${actor.id}`, max: deps.inquiries.perDay, windowMs: 24 * 3_600_000 }];
+  const limit = [{ key: `inquiries:user:${actor.id}`, max: deps.settings.current().inquiriesPerDay, windowMs: 24 * 3_600_000 }];
   await requireUnderLimit(deps, limit);
   const now = deps.clock.now();
   const problems = inquiryProblems(input, now, uploads.length);
@@ -126,7 +127,7 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
   if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems, params: { max: inquiryLimits.maxInvitations, days: inquiryLimits.maxDeadlineDays } });
   if (input.fieldId !== undefined) await assertActiveField(deps.db, input.fieldId);
 
-  const id = await withUploads(deps.fileStore, uploads, (kept) =>
+  const id = await withUploads(deps, uploads, (kept) =>
     deps.db.transaction().execute(async (trx) => {
       const at = iso(now);
       const isGeneral = input.fieldId === undefined;
@@ -443,12 +444,16 @@ export async function assignField(deps: Deps, actor: Actor, inquiryId: number, f
     if (pool.length === 0) throw new DomainError('NO_EXPERTS_AVAILABLE');
     const picked = pickRandomly(
       pool.map((e) => e.id),
-      deps.inquiries.randomInvitations,
+      deps.settings.current().randomInvitations,
       deps.random,
     );
     const at = iso(now);
     await updateInquiry(trx, inquiryId, { status, field_id: fieldId, triaged_by: actor.id, triaged_at: at, random_pool_size: pool.length, updated_at: at });
     await inviteExperts(trx, deps, inquiry, picked, true, at);
+    await recordAudit(trx, deps, actor, 'inquiry_triaged', { type: 'inquiry', id: inquiryId }, {
+      before: { status: inquiry.status, fieldId: inquiry.field_id },
+      after: { status, fieldId, poolSize: pool.length, invitedExpertIds: picked },
+    });
     const field = await findField(trx, fieldId);
     const customer = await getUserById(trx, inquiry.customer_id);
     await notify(trx, deps, {
@@ -471,6 +476,7 @@ export async function rejectInquiry(deps: Deps, actor: Actor, inquiryId: number,
     const status = nextInquiryStatus(inquiry.status, 'reject');
     const at = iso(deps.clock.now());
     await updateInquiry(trx, inquiryId, { status, triaged_by: actor.id, triaged_at: at, triage_note: message, updated_at: at, closed_at: at });
+    await recordAudit(trx, deps, actor, 'inquiry_rejected', { type: 'inquiry', id: inquiryId }, { before: { status: inquiry.status }, after: { status, message } });
     await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'inquiryRejected', params: { title: inquiry.title, message }, link: `/inquiries/${inquiryId}` });
   });
 }

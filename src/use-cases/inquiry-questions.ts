@@ -20,7 +20,7 @@ export type QuestionInput = { body: string; uploads: UploadedPart[] };
  */
 export async function askQuestion(deps: Deps, actor: Actor, inquiryId: number, input: QuestionInput): Promise<number> {
   assertMessageNotEmpty(input.body, input.uploads);
-  return withUploads(deps.fileStore, input.uploads, (kept) =>
+  return withUploads(deps, input.uploads, (kept) =>
     actOnInvitation(deps, actor, inquiryId, 'ask', async ({ trx, inquiry, invitation, at }) => {
       let conversationId = invitation.conversation_id;
       if (conversationId === null) {
@@ -51,7 +51,7 @@ export async function askQuestion(deps: Deps, actor: Actor, inquiryId: number, i
  */
 export async function answerQuestion(deps: Deps, actor: Actor, inquiryId: number, invitationId: number, input: QuestionInput): Promise<number> {
   assertMessageNotEmpty(input.body, input.uploads);
-  return withUploads(deps.fileStore, input.uploads, (kept) =>
+  return withUploads(deps, input.uploads, (kept) =>
     deps.db.transaction().execute(async (trx) => {
       const inquiry = await lockInquiry(trx, inquiryId, deps.engine === 'postgres');
       const invitation = await findInvitationById(trx, invitationId);

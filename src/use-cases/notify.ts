@@ -24,7 +24,7 @@ export type NoticeInput = {
  */
 export async function notify(
   db: Executor,
-  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'supportEmail'>,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'settings'>,
   notice: NoticeInput,
 ): Promise<void> {
   const recipient = await getUserById(db, notice.recipientId);

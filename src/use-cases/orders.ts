@@ -56,7 +56,7 @@ export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, of
         expert_id: offer.expert_id,
         amount_cents: offer.price_cents,
         status: 'awaiting_payment',
-        payment_due_at: iso(new Date(now.getTime() + deps.payments.timeoutMs)),
+        payment_due_at: iso(new Date(now.getTime() + deps.settings.current().paymentTimeoutMinutes * 60_000)),
         paid_at: null,
         cancelled_at: null,
         created_at: at,
@@ -126,6 +126,8 @@ export type OrderView = {
   deliveredAt: string | null;
   autoAcceptAt: string | null;
   acceptedAt: string | null;
+  acceptedHow: string | null;
+  cancelledAt: string | null;
   deliveries: DeliveryView[];
   /** The thread between the customer and the expert (staff read it too). */
   thread: { id: number; messages: MessageWithFiles[] } | undefined;
@@ -197,6 +199,8 @@ export async function getOrder(deps: Deps, actor: Actor, orderId: number): Promi
     deliveredAt: order.delivered_at,
     autoAcceptAt: order.auto_accept_at,
     acceptedAt: order.accepted_at,
+    acceptedHow: order.accepted_how,
+    cancelledAt: order.cancelled_at,
     deliveries,
     thread: threadId ? { id: threadId, messages } : undefined,
     review: review

@@ -36,6 +36,7 @@ import { nextInquiryStatus, nextInvitationStatus, nextOfferStatus } from '../dom
 import { assertBalanced, escrowAccount, paymentTransaction, refundTransaction, type LedgerTransaction } from '../domain/ledger.js';
 import { nextOrderStatus, nextPaymentStatus, orderIdOfReference, paymentOutcomeOf, refundProblem } from '../domain/orders.js';
 import { isStaff, type Actor } from '../domain/roles.js';
+import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { notify } from './notify.js';
 
@@ -263,6 +264,10 @@ export async function refundThroughProvider(deps: Deps, orderId: number, input: 
     const accepted = result.status === 'SUCCESSFUL' || result.status === 'PENDING';
     await lockOrder(trx, orderId, deps.engine === 'postgres');
     await updateRefund(trx, prepared.refundId, { status: result.status.toLowerCase(), provider_ref: result.refundRef });
+    await recordAudit(trx, deps, { id: input.requestedBy }, 'order_refunded', { type: 'order', id: orderId }, {
+      before: { refundedCents: prepared.payment.refunded_cents },
+      after: { refundId: prepared.refundId, amountCents: input.amountCents, reason: input.reason, providerStatus: result.status },
+    });
     if (!accepted) return;
     const payment = (await lockPayment(trx, prepared.payment.id, deps.engine === 'postgres'))!;
     await updatePayment(trx, payment.id, { refunded_cents: payment.refunded_cents + input.amountCents, updated_at: now });

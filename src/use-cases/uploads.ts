@@ -6,7 +6,11 @@ import { insertFile } from '../db/repositories/mailbox-repository.js';
 import type { Executor } from '../db/repositories/user-repository.js';
 import { DomainError } from '../domain/errors.js';
 import { photoTypes, profileLimits } from '../domain/experts.js';
-import { allowedFileTypes, fileLimits, safeFileName, type FileProblem } from '../domain/files.js';
+import { allowedFileTypes, safeFileName, type FileProblem } from '../domain/files.js';
+import { uploadLimitsOf } from '../domain/settings.js';
+import type { Deps } from './deps.js';
+
+type UploadLimits = { maxBytes: number; maxFiles: number };
 
 /** An uploaded file, streamed to a temporary path by the HTTP layer and not yet checked. */
 export type UploadedPart = {
@@ -63,11 +67,11 @@ function problem(field: string, code: FileProblem, params: Record<string, string
  * Checks uploads (count, size, real type by content) and moves them into the store. Throws
  * VALIDATION naming the first problem; on any failure nothing stays in the store.
  */
-export async function keepUploads(fileStore: FileStore, uploads: UploadedPart[], field = 'files'): Promise<KeptFile[]> {
-  if (uploads.length > fileLimits.maxFilesPerMessage) throw problem(field, 'TOO_MANY_FILES');
+export async function keepUploads(fileStore: FileStore, uploads: UploadedPart[], limits: UploadLimits, field = 'files'): Promise<KeptFile[]> {
+  if (uploads.length > limits.maxFiles) throw problem(field, 'TOO_MANY_FILES', { max: limits.maxFiles });
   const checked: { upload: UploadedPart; contentType: string }[] = [];
   for (const upload of uploads) {
-    if (upload.isTruncated || upload.sizeBytes > fileLimits.maxBytes) throw problem(field, 'FILE_TOO_LARGE', { name: upload.fileName });
+    if (upload.isTruncated || upload.sizeBytes > limits.maxBytes) throw problem(field, 'FILE_TOO_LARGE', { name: upload.fileName, mb: Math.round(limits.maxBytes / 1024 / 1024) });
     if (upload.sizeBytes === 0) throw problem(field, 'FILE_EMPTY', { name: upload.fileName });
     const contentType = await sniffContentType(upload.tempPath, upload.fileName);
     if (!contentType) throw problem(field, 'FILE_TYPE_NOT_ALLOWED', { name: upload.fileName });
@@ -114,8 +118,14 @@ export async function withPhoto<T>(fileStore: FileStore, uploads: UploadedPart[]
 }
 
 /** Runs `write` with the checked uploads kept in the store; they are removed again if the write fails. */
-export async function withUploads<T>(fileStore: FileStore, uploads: UploadedPart[], write: (kept: KeptFile[]) => Promise<T>, field = 'files'): Promise<T> {
-  const kept = await keepUploads(fileStore, uploads, field);
+export async function withUploads<T>(
+  deps: Pick<Deps, 'fileStore' | 'settings'>,
+  uploads: UploadedPart[],
+  write: (kept: KeptFile[]) => Promise<T>,
+  field = 'files',
+): Promise<T> {
+  const { fileStore } = deps;
+  const kept = await keepUploads(fileStore, uploads, uploadLimitsOf(deps.settings.current()), field);
   try {
     return await write(kept);
   } catch (error) {

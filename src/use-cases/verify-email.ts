@@ -33,7 +33,7 @@ export async function resendVerification(deps: Deps, input: { email: string; ip:
 /** Issues a new verification token for the account and queues the e-mail with its link (in the caller's transaction). */
 export async function sendVerificationLink(
   trx: Executor,
-  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'supportEmail'>,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'settings'>,
   user: { id: number; email: string; name: string; locale: Locale },
 ): Promise<void> {
   const token = await issueAccountToken(trx, deps, user.id, 'verify_email');

@@ -320,7 +320,7 @@ async function release(t: TestApp, orderId: number): Promise<void> {
     const escrow = await balanceOf(trx, escrowAccount(orderId));
     const amount = order.amount_cents - payment.refunded_cents - (await sumRequestedRefunds(trx, payment.id));
     if (order.status !== 'in_progress' || escrow <= 0 || amount <= 0) return;
-    await record(trx, releaseTransaction(orderId, order.expert_id, amount, t.deps.payments.feeBasisPoints), iso(t.clock.now()));
+    await record(trx, releaseTransaction(orderId, order.expert_id, amount, t.deps.settings.current().portalFeeBasisPoints), iso(t.clock.now()));
   });
 }
 

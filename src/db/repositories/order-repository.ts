@@ -138,3 +138,46 @@ export async function listRefunds(db: Executor, paymentId: number) {
     .orderBy('refunds.id')
     .execute();
 }
+
+export type StaffOrderItem = {
+  id: number;
+  title: string;
+  status: OrderStatus;
+  amountCents: number;
+  createdAt: string;
+  customer: { id: number; name: string };
+  expert: { id: number; name: string };
+};
+
+/** Every order for staff, newest first, optionally of one status (index orders(status, id)). */
+export async function listOrdersForStaff(
+  db: Executor,
+  options: { status?: OrderStatus | undefined; limit: number; offset: number },
+): Promise<{ items: StaffOrderItem[]; total: number }> {
+  let base = db.selectFrom('orders as o');
+  if (options.status) base = base.where('o.status', '=', options.status);
+  const [rows, count] = await Promise.all([
+    base
+      .innerJoin('inquiries as q', 'q.id', 'o.inquiry_id')
+      .innerJoin('users as c', 'c.id', 'o.customer_id')
+      .innerJoin('users as e', 'e.id', 'o.expert_id')
+      .select(['o.id', 'q.title', 'o.status', 'o.amount_cents', 'o.created_at', 'o.customer_id', 'c.name as customer_name', 'o.expert_id', 'e.name as expert_name'])
+      .orderBy('o.id', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(count.n),
+    items: rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      status: r.status,
+      amountCents: r.amount_cents,
+      createdAt: r.created_at,
+      customer: { id: r.customer_id, name: r.customer_name },
+      expert: { id: r.expert_id, name: r.expert_name },
+    })),
+  };
+}

@@ -46,3 +46,13 @@ export async function deleteExpiredSessions(db: Executor, now: string, idleCutof
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** How many sessions a user has and when one was last used (for the back office). */
+export async function sessionSummaryOf(db: Executor, userId: number): Promise<{ count: number; lastSeenAt: string | null }> {
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('last_seen_at').as('last_seen')])
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), lastSeenAt: row.last_seen ?? null };
+}

@@ -56,16 +56,26 @@ export async function countUsers(db: Executor): Promise<number> {
   return Number(row.n);
 }
 
-export type UserListItem = Pick<UserRow, 'id' | 'name' | 'email' | 'created_at' | 'email_verified_at' | 'blocked_at'> & {
+/** The back office's user list filters. */
+export const userListFilters = ['all', 'staff', 'experts', 'blocked', 'deleted'] as const;
+export type UserListFilter = (typeof userListFilters)[number];
+
+export type UserListItem = Pick<UserRow, 'id' | 'name' | 'email' | 'created_at' | 'email_verified_at' | 'blocked_at' | 'deleted_at'> & {
   roles: GrantableRole[];
 };
 
 /** A page of users, newest first, optionally filtered by a name or e-mail fragment. */
 export async function listUsers(
   db: Executor,
-  options: { search?: string; limit: number; offset: number },
+  options: { search?: string; filter?: UserListFilter; limit: number; offset: number },
 ): Promise<{ items: UserListItem[]; total: number }> {
   let query = db.selectFrom('users');
+  if (options.filter === 'blocked') query = query.where('blocked_at', 'is not', null).where('deleted_at', 'is', null);
+  if (options.filter === 'deleted') query = query.where('deleted_at', 'is not', null);
+  if (options.filter === 'staff' || options.filter === 'experts') {
+    const roles = options.filter === 'staff' ? (['moderator', 'admin'] as const) : (['expert'] as const);
+    query = query.where('id', 'in', db.selectFrom('user_roles').select('user_id').where('role', 'in', roles));
+  }
   if (options.search) {
     const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     // ESCAPE is explicit: PostgreSQL defaults to backslash, SQLite has no default at all.
@@ -78,7 +88,7 @@ export async function listUsers(
   }
   const [rows, count] = await Promise.all([
     query
-      .select(['id', 'name', 'email', 'created_at', 'email_verified_at', 'blocked_at'])
+      .select(['id', 'name', 'email', 'created_at', 'email_verified_at', 'blocked_at', 'deleted_at'])
       .orderBy('id', 'desc')
       .limit(options.limit)
       .offset(options.offset)

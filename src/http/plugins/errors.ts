@@ -26,6 +26,7 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
   NO_EXPERTS_AVAILABLE: [409, 'badRequest'],
   ORDER_EXISTS: [409, 'badRequest'],
   PAYMENT_UNAVAILABLE: [503, 'server'],
+  ACCOUNT_HAS_OBLIGATIONS: [409, 'badRequest'],
 };
 
 /**

@@ -22,7 +22,7 @@ export function cookieNames(isSecure: boolean): CookieNames {
 
 export type RequestContextOptions = {
   deps: Deps;
-  config: Pick<Config, 'isDevelopment' | 'support' | 'session'>;
+  config: Pick<Config, 'isDevelopment' | 'session'>;
   secret: string;
 };
 
@@ -46,6 +46,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.addHook('onRequest', async (request, reply) => {
     // Static files and probes need no session, locale or token: spare them the lookups.
     if (request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/readyz') return;
+    await deps.settings.refreshIfStale(deps.db);
     const cookies = request.cookies;
     const rawSessionId = cookies[names.session];
     let session = rawSessionId ? await resolveSession(deps, rawSessionId) : undefined;
@@ -72,6 +73,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     if (flashCookie) reply.clearCookie(names.flash, { path: '/' });
 
     request.session = session;
+    const settings = deps.settings.current();
     request.ctx = {
       locale,
       t: translator(locale),
@@ -82,7 +84,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       flash,
       unreadCount: session ? await unreadCount(deps, session.actor) : 0,
       isDevelopment: config.isDevelopment,
-      support: config.support,
+      support: { email: settings.supportEmail, skype: settings.supportSkype || undefined, phone: settings.supportPhone || undefined },
+      uploads: { maxFiles: settings.maxFilesPerMessage, maxFileMegabytes: settings.maxFileMegabytes },
     };
   });
 

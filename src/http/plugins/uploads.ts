@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FileStore } from '../../adapters/file-store.js';
-import { fileLimits } from '../../domain/files.js';
+import { uploadCeilings } from '../../domain/settings.js';
 import type { UploadedPart } from '../../use-cases/uploads.js';
 
 
@@ -25,10 +25,10 @@ export async function registerUploads(app: FastifyInstance, fileStore: FileStore
     attachFieldsToBody: true,
     throwFileSizeLimit: false,
     limits: {
-      fileSize: fileLimits.maxBytes,
+      fileSize: uploadCeilings.maxBytes,
       // Generous here so a form with a few too many files can be shown again with a message;
       // the real limit is checked with the other fields.
-      files: fileLimits.maxFilesPerMessage * 4,
+      files: uploadCeilings.maxFiles * 4,
       fields: 30,
       fieldSize: 200 * 1024,
       parts: 60,

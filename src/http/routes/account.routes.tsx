@@ -1,15 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getUserById } from '../../db/repositories/user-repository.js';
 import { DomainError } from '../../domain/errors.js';
 import { isLocale } from '../../i18n/index.js';
 import { changeLocale, changePassword, confirmEmailChange, peekEmailChange, requestEmailChange, updateProfile } from '../../use-cases/account-settings.js';
-import { emailField, formErrorsFromDomain, lineText, optionalLineText, parseForm, passwordField, phonePattern, safeReturnPath } from '../forms.js';
+import { emailField, formErrorsFromDomain, formRefusalStatus, lineText, optionalLineText, parseForm, passwordField, phonePattern, safeReturnPath } from '../forms.js';
 import { actorOf, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendPage } from '../render.js';
-import { AccountPage, ChangeEmailPage, ChangePasswordPage } from '../views/account-pages.js';
-import { ConfirmTokenPage, MessagePage } from '../views/auth-pages.js';
+import { AccountPage, ChangeEmailPage, ChangePasswordPage, DeleteAccountPage } from '../views/account-pages.js';
+import { ConfirmTokenPage, MessagePage, type FormState } from '../views/auth-pages.js';
+import { deleteMyAccount, deletionBlockers, exportMyData } from '../../use-cases/privacy.js';
+import { hasRole } from '../../domain/roles.js';
 import type { RouteEnv } from './route-env.js';
 
 const profileSchema = z.object({ name: lineText(200), phone: optionalLineText(40, phonePattern) });
@@ -17,6 +19,7 @@ const passwordSchema = z
   .object({ currentPassword: passwordField, newPassword: passwordField, newPasswordRepeat: z.string({ error: 'errors.field.required' }) })
   .refine((v) => v.newPassword === v.newPasswordRepeat, { path: ['newPasswordRepeat'], error: 'errors.field.passwordMismatch' });
 const emailSchema = z.object({ newEmail: emailField, currentPassword: passwordField });
+const deleteSchema = z.object({ currentPassword: passwordField });
 const tokenSchema = z.object({ token: z.string().min(10).max(200).regex(/^[A-Za-z0-9_-]+$/) });
 
 export function accountRoutes(app: FastifyInstance, env: RouteEnv): void {
@@ -100,6 +103,46 @@ export function accountRoutes(app: FastifyInstance, env: RouteEnv): void {
     return sendPage(
       reply,
       <MessagePage ctx={request.ctx} title={t('auth.checkEmailTitle')} body={t('account.emailChangeSent', { email: form.data.newEmail })} showDevMailHint />,
+    );
+  });
+
+  // GDPR: the person's own data as JSON, downloaded as a file (never cached on the way).
+  app.get('/account/data.json', { preHandler: requireUser }, async (request, reply) => {
+    const data = await exportMyData(deps, actorOf(request));
+    const day = data.exportedAt.slice(0, 10);
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="konsult-data-${day}.json"`)
+      .header('cache-control', 'no-store')
+      .send(JSON.stringify(data, null, 2));
+  });
+
+  const deletePage = async (request: FastifyRequest, reply: FastifyReply, state: FormState = {}, status = 200) => {
+    const actor = actorOf(request);
+    const blockers = await deletionBlockers(deps, actor);
+    return sendPage(reply, <DeleteAccountPage ctx={request.ctx} blockers={blockers} isAdmin={hasRole(actor, 'admin')} {...state} />, status);
+  };
+
+  app.get('/account/delete', { preHandler: requireUser }, async (request, reply) => deletePage(request, reply));
+
+  app.post('/account/delete', { preHandler: requireUser }, async (request, reply) => {
+    const form = parseForm(deleteSchema, request.body);
+    if (!form.ok) return deletePage(request, reply, { errors: form.errors }, 422);
+    try {
+      await deleteMyAccount(deps, actorOf(request), form.data.currentPassword);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === 'REAUTH_FAILED') return deletePage(request, reply, { errors: { currentPassword: { key: 'errors.domain.REAUTH_FAILED' } } }, 422);
+      if (error.code === 'FORBIDDEN') return deletePage(request, reply, {}, 403);
+      const status = formRefusalStatus(error);
+      if (status === undefined) throw error;
+      return deletePage(request, reply, formErrorsFromDomain(error), status);
+    }
+    reply.clearCookie(env.cookies.session, { path: '/' });
+    const { t } = request.ctx;
+    return sendPage(
+      reply,
+      <MessagePage ctx={{ ...request.ctx, actor: undefined, unreadCount: 0 }} title={t('privacy.deletedTitle')} body={t('privacy.deletedBody')} links={[{ href: '/', label: 'privacy.backHome' }]} />,
     );
   });
 

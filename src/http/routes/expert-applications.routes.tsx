@@ -151,7 +151,6 @@ export function expertApplicationRoutes(app: FastifyInstance, env: RouteEnv): vo
 
   const isStaff = requireRole('moderator', 'admin');
 
-  app.get('/admin', { preHandler: isStaff }, async (_request, reply) => reply.redirect('/admin/expert-applications', 303));
 
   app.get('/admin/expert-applications', { preHandler: isStaff }, async (request, reply) => {
     const query = queueQuery.parse(request.query ?? {});

@@ -192,7 +192,7 @@ export function inquiryRoutes(app: FastifyInstance, env: RouteEnv): void {
     const actor = actorOf(request);
     const detail = await getInquiry(deps, actor, id, request.ctx.locale);
     const fields = detail.role === 'staff' && detail.inquiry.status === 'triage' ? await activeFields(deps, request.ctx.locale) : [];
-    return sendPage(reply, <InquiryPage ctx={request.ctx} detail={detail} fields={fields} now={deps.clock.now()} randomInvitations={deps.inquiries.randomInvitations} {...state} />, status);
+    return sendPage(reply, <InquiryPage ctx={request.ctx} detail={detail} fields={fields} now={deps.clock.now()} randomInvitations={deps.settings.current().randomInvitations} {...state} />, status);
   };
 
   app.get('/inquiries/:id', { preHandler: requireUser }, async (request, reply) => {

@@ -65,6 +65,20 @@ export function AccountPage({ ctx, user, values, errors = {}, general }: { ctx: 
           ))}
         </ul>
       </section>
+      <section class="card" aria-labelledby="privacy-title">
+        <h2 id="privacy-title">{t('privacy.title')}</h2>
+        <p>{t('privacy.lead')}</p>
+        <ul>
+          <li>
+            <a href="/account/data.json" download>
+              {t('privacy.download')}
+            </a>
+          </li>
+          <li>
+            <a href="/account/delete">{t('privacy.deleteLink')}</a>
+          </li>
+        </ul>
+      </section>
     </Layout>
   );
 }
@@ -108,6 +122,66 @@ export function ChangeEmailPage({ ctx, currentEmail, values, errors = {}, genera
           {t('common.cancel')}
         </a>
       </form>
+    </Layout>
+  );
+}
+
+export type DeletionBlockersView = { liveOrders: number; openInquiries: number; activeOffers: number; pendingInvitations: number };
+
+/** "Delete my account": what stays and what goes, what still stands in the way, and the password to confirm. */
+export function DeleteAccountPage({ ctx, blockers, isAdmin, errors = {}, general }: { ctx: PageContext; blockers: DeletionBlockersView; isAdmin: boolean } & FormState) {
+  const { t } = ctx;
+  const pending = (
+    [
+      ['liveOrders', '/orders'],
+      ['openInquiries', '/inquiries'],
+      ['activeOffers', '/e-consultations?filter=offered'],
+      ['pendingInvitations', '/e-consultations?filter=new'],
+    ] as const
+  ).filter(([key]) => blockers[key] > 0);
+  return (
+    <Layout ctx={ctx} title={t('privacy.deleteTitle')}>
+      <p>
+        <a href="/account">← {t('account.title')}</a>
+      </p>
+      <PageHeading lead={t('privacy.deleteLead')}>{t('privacy.deleteTitle')}</PageHeading>
+      <ErrorSummary ctx={ctx} errors={errors} general={general} />
+      <section class="card">
+        <h2>{t('privacy.whatGoesTitle')}</h2>
+        <p>{t('privacy.whatGoes')}</p>
+        <h2>{t('privacy.whatStaysTitle')}</h2>
+        <p>{t('privacy.whatStays')}</p>
+        <p>
+          <a href="/account/data.json" download>
+            {t('privacy.downloadFirst')}
+          </a>
+        </p>
+      </section>
+      {isAdmin ? (
+        <p class="notice">{t('privacy.adminCannotDelete')}</p>
+      ) : pending.length > 0 ? (
+        <section class="card" aria-labelledby="blockers-title">
+          <h2 id="blockers-title">{t('privacy.blockersTitle')}</h2>
+          <ul>
+            {pending.map(([key, href]) => (
+              <li key={key}>
+                <a href={href}>{t(`privacy.blocker_${key}`, { count: blockers[key] })}</a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : (
+        <form method="post" action="/account/delete" class="form" novalidate>
+          <CsrfInput ctx={ctx} />
+          <Field ctx={ctx} name="currentPassword" label="account.currentPassword" hint="privacy.passwordHint" type="password" autocomplete="current-password" errors={errors} />
+          <button type="submit" class="button button-danger">
+            {t('privacy.deleteButton')}
+          </button>
+          <a href="/account" class="button button-secondary">
+            {t('common.cancel')}
+          </a>
+        </form>
+      )}
     </Layout>
   );
 }

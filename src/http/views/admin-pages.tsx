@@ -1,6 +1,6 @@
 import type { OutboxEmailRow } from '../../db/schema.js';
 import type { OutboxListItem } from '../../db/repositories/outbox-repository.js';
-import type { UserListItem } from '../../db/repositories/user-repository.js';
+import { userListFilters, type UserListFilter, type UserListItem } from '../../db/repositories/user-repository.js';
 import { formatDateTime } from '../../i18n/format.js';
 import type { PageContext } from '../context.js';
 import { PageHeading, Pagination } from './components.js';
@@ -10,12 +10,19 @@ import { Layout } from './layout.js';
 export function AdminNav({ ctx, current }: { ctx: PageContext; current: string }) {
   const { t, actor } = ctx;
   const links: { href: string; label: string }[] = [
+    { href: '/admin', label: t('admin.navDashboard') },
     { href: '/admin/expert-applications', label: t('review.queueTitle') },
+    { href: '/admin/triage', label: t('triage.title') },
     { href: '/admin/users', label: t('admin.usersTitle') },
+    { href: '/admin/orders', label: t('adminOrders.title') },
+    { href: '/admin/ledger', label: t('ledger.title') },
     ...(actor?.roles.includes('admin')
       ? [
           { href: '/admin/fields', label: t('fieldAdmin.title') },
           { href: '/admin/document-types', label: t('documentTypeAdmin.title') },
+          { href: '/admin/settings', label: t('settings.title') },
+          { href: '/admin/audit', label: t('audit.title') },
+          { href: '/sent-emails', label: t('sentEmails.title') },
         ]
       : []),
   ];
@@ -41,6 +48,7 @@ export function UsersPage({
   page,
   pages,
   search,
+  filter,
 }: {
   ctx: PageContext;
   items: UserListItem[];
@@ -48,9 +56,11 @@ export function UsersPage({
   page: number;
   pages: number;
   search: string;
+  filter: UserListFilter;
 }) {
   const { t } = ctx;
-  const hrefFor = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) }).toString()}`;
+  const hrefFor = (p: number) =>
+    `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), ...(filter !== 'all' ? { filter } : {}), page: String(p) }).toString()}`;
   return (
     <Layout ctx={ctx} title={t('admin.usersTitle')}>
       <AdminNav ctx={ctx} current="/admin/users" />
@@ -58,6 +68,14 @@ export function UsersPage({
       <form method="get" action="/admin/users" class="search-form" role="search">
         <label for="q">{t('admin.searchLabel')}</label>
         <input id="q" name="q" type="search" value={search} maxLength={100} />
+        <label for="filter">{t('admin.filterLabel')}</label>
+        <select id="filter" name="filter">
+          {userListFilters.map((value) => (
+            <option key={value} value={value} selected={value === filter}>
+              {t(`admin.filter_${value}`)}
+            </option>
+          ))}
+        </select>
         <button type="submit" class="button">
           {t('common.search')}
         </button>
@@ -79,11 +97,15 @@ export function UsersPage({
             <tbody>
               {items.map((user) => (
                 <tr key={user.id}>
-                  <td>{user.name}</td>
+                  <td>
+                    <a href={`/admin/users/${user.id}`}>{user.name}</a>
+                  </td>
                   <td>{user.email}</td>
                   <td>{['customer' as const, ...user.roles].map((role) => t(`roles.${role}`)).join(', ')}</td>
                   <td>
-                    {user.blocked_at
+                    {user.deleted_at
+                      ? t('admin.statusDeletedShort')
+                      : user.blocked_at
                       ? t('admin.statusBlocked')
                       : user.email_verified_at
                         ? t('admin.statusActive')

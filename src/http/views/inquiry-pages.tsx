@@ -9,6 +9,7 @@ import type { PageContext } from '../context.js';
 import type { FormState } from './auth-pages.js';
 import { ChoiceGroup, CsrfInput, ErrorSummary, Field, PageHeading, Pagination, TextArea, type FieldError } from './components.js';
 import { Avatar, languageChoices, priceLevelLabel, profilePhotoUrl, Select } from './expert-pages.js';
+import { AdminNav } from './admin-pages.js';
 import { Layout } from './layout.js';
 import { fileAccept, MessageForm, MessageList } from './mailbox-pages.js';
 
@@ -173,7 +174,7 @@ export function InquiryFormPage({ ctx, view, values, errors = {}, general, chose
                 {t('inquiries.files')} <span class="muted">{t('common.optional')}</span>
               </label>
               <p class="hint" id="files-hint">
-                {t('mailbox.filesHint')}
+                {t('mailbox.filesHint', { files: ctx.uploads.maxFiles, mb: ctx.uploads.maxFileMegabytes })}
               </p>
               {errors['files'] && (
                 <p class="error-message" id="files-error">
@@ -850,6 +851,7 @@ export function TriageQueuePage({ ctx, items, page, pages, total }: { ctx: PageC
   const { t } = ctx;
   return (
     <Layout ctx={ctx} title={t('triage.title')}>
+      <AdminNav ctx={ctx} current="/admin/triage" />
       <PageHeading lead={t('triage.lead')}>{t('triage.title')}</PageHeading>
       <p class="muted" role="status">
         {t('triage.count', { count: total })}

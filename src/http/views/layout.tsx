@@ -124,7 +124,7 @@ export function Layout({ ctx, title, children }: LayoutProps) {
             <p>{t('footer.about')}</p>
             <h2 class="footer-title">{t('footer.support')}</h2>
             <ul class="plain-list">
-              <li>{t('footer.skype', { handle: ctx.support.skype })}</li>
+              {ctx.support.skype && <li>{t('footer.skype', { handle: ctx.support.skype })}</li>}
               <li>
                 {t('footer.emailLabel')}:{' '}
                 <a href={`mailto:${ctx.support.email}`}>{ctx.support.email}</a>

@@ -189,7 +189,7 @@ export function MessageForm({ ctx, action, idPrefix = '', label = 'mailbox.reply
         <div class={filesError ? 'field field-error' : 'field'}>
           <label for={filesId}>{t('mailbox.filesLabel')}</label>
           <p class="hint" id={`${filesId}-hint`}>
-            {t('mailbox.filesHint')}
+            {t('mailbox.filesHint', { files: ctx.uploads.maxFiles, mb: ctx.uploads.maxFileMegabytes })}
           </p>
           {filesError && (
             <p class="error-message" id={`${filesId}-error`}>

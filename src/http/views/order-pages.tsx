@@ -8,9 +8,54 @@ import type { PageContext } from '../context.js';
 import type { FormState } from './auth-pages.js';
 import { ChoiceGroup, CsrfInput, ErrorSummary, Field, PageHeading, Pagination, TextArea } from './components.js';
 import { MessageForm, MessageList } from './mailbox-pages.js';
+import { AdminNav } from './admin-pages.js';
 import { Layout } from './layout.js';
 
-function OrderStatus({ ctx, status }: { ctx: PageContext; status: string }) {
+type TimelineEvent = { at: string; text: string };
+
+/** Everything that happened to an order, oldest first, for staff. */
+function timelineOf(ctx: PageContext, order: OrderView): TimelineEvent[] {
+  const { t } = ctx;
+  const events: TimelineEvent[] = [{ at: order.createdAt, text: t('orders.timeline.ordered', { amount: formatMoney(ctx.locale, order.amountCents) }) }];
+  for (const event of order.audit?.events ?? []) {
+    events.push({ at: event.received_at, text: t('orders.timeline.paymentEvent', { source: event.source, status: event.provider_status }) });
+  }
+  if (order.paidAt) events.push({ at: order.paidAt, text: t('orders.timeline.paid') });
+  for (const delivery of order.deliveries) events.push({ at: delivery.createdAt, text: t('orders.timeline.delivery', { files: delivery.files.length }) });
+  if (order.deliveredAt) events.push({ at: order.deliveredAt, text: t('orders.timeline.markedDone') });
+  for (const refund of order.audit?.refunds ?? []) {
+    events.push({ at: refund.created_at, text: t('orders.timeline.refund', { amount: formatMoney(ctx.locale, refund.amount_cents), status: refund.status, by: refund.requested_by_name }) });
+  }
+  for (const dispute of order.disputes) {
+    events.push({ at: dispute.created_at, text: t('orders.timeline.disputeOpened') });
+    if (dispute.resolved_at) events.push({ at: dispute.resolved_at, text: t('orders.timeline.disputeResolved', { resolution: dispute.resolution ? t(`orders.resolution_${dispute.resolution}` as MessageKey) : '' }) });
+  }
+  if (order.acceptedAt) events.push({ at: order.acceptedAt, text: t('orders.timeline.accepted', { how: t(`orders.timeline.how_${order.acceptedHow ?? 'customer'}` as MessageKey) }) });
+  if (order.cancelledAt) events.push({ at: order.cancelledAt, text: t('orders.timeline.cancelled') });
+  // A stable sort keeps same-instant events in the order they were listed above.
+  return events.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+function Timeline({ ctx, order }: { ctx: PageContext; order: OrderView }) {
+  const { t } = ctx;
+  return (
+    <section class="card" aria-labelledby="order-timeline">
+      <h2 id="order-timeline">{t('orders.timeline.title')}</h2>
+      <ol class="timeline">
+        {timelineOf(ctx, order).map((event, index) => (
+          <li key={index}>
+            <time datetime={event.at}>{formatDateTime(ctx.locale, event.at)}</time> {event.text}
+          </li>
+        ))}
+      </ol>
+      <p>
+        <a href={`/admin/audit?objectType=order&objectId=${order.id}`}>{t('orders.timeline.auditLink')}</a>
+      </p>
+    </section>
+  );
+}
+
+export function OrderStatus({ ctx, status }: { ctx: PageContext; status: string }) {
   return <span class={`status status-${status}`}>{ctx.t(`orders.status_${status}` as MessageKey)}</span>;
 }
 
@@ -106,6 +151,7 @@ export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; 
       {order.contacts.expert && <Contact ctx={ctx} title={t('orders.expertContact')} contact={order.contacts.expert} />}
       {order.contacts.customer && <Contact ctx={ctx} title={t('orders.customerContact')} contact={order.contacts.customer} />}
       <FulfilmentSections ctx={ctx} order={order} form={refundForm} />
+      {order.audit && <Timeline ctx={ctx} order={order} />}
       {order.audit && order.payment && (
         <section class="card" aria-labelledby="payment-audit">
           <h2 id="payment-audit">{t('orders.paymentTitle')}</h2>
@@ -477,6 +523,7 @@ export function LedgerPage({ ctx, overview, page }: { ctx: PageContext; overview
   const { t } = ctx;
   return (
     <Layout ctx={ctx} title={t('ledger.title')}>
+      <AdminNav ctx={ctx} current="/admin/ledger" />
       <PageHeading lead={t('ledger.lead')}>{t('ledger.title')}</PageHeading>
       <dl class="meta-list card">
         <dt>{t('ledger.total')}</dt>

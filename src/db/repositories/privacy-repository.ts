@@ -1,0 +1,236 @@
+import type { Executor } from './user-repository.js';
+
+/** What still ties a person to others and must end before their account can be deleted. */
+export type DeletionBlockers = { liveOrders: number; openInquiries: number; activeOffers: number; pendingInvitations: number };
+
+export async function countDeletionBlockers(db: Executor, userId: number): Promise<DeletionBlockers> {
+  const count = (n: { n: number | string | bigint } | undefined) => Number(n?.n ?? 0);
+  const [orders, inquiries, offers, invitations] = await Promise.all([
+    db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where((eb) => eb.or([eb('customer_id', '=', userId), eb('expert_id', '=', userId)]))
+      .where('status', 'in', ['awaiting_payment', 'in_progress', 'delivered', 'disputed'])
+      .executeTakeFirst(),
+    db
+      .selectFrom('inquiries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('customer_id', '=', userId)
+      .where('status', 'in', ['triage', 'open'])
+      .executeTakeFirst(),
+    db.selectFrom('offers').select((eb) => eb.fn.countAll<number>().as('n')).where('expert_id', '=', userId).where('status', '=', 'active').executeTakeFirst(),
+    db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expert_id', '=', userId)
+      .where('status', 'in', ['new', 'seen'])
+      .executeTakeFirst(),
+  ]);
+  return { liveOrders: count(orders), openInquiries: count(inquiries), activeOffers: count(offers), pendingInvitations: count(invitations) };
+}
+
+/**
+ * Everything the portal holds about one person, for their data export (GDPR art. 15 and 20):
+ * what they gave, what they wrote, and what happened to it. Other people's private data (a
+ * counterpart's contact data, other experts' offers) is not part of it.
+ */
+export async function collectPersonalData(db: Executor, userId: number) {
+  const [
+    account,
+    roles,
+    emailPreferences,
+    sessions,
+    expertProfile,
+    expertFields,
+    expertLanguages,
+    applications,
+    inquiries,
+    invitations,
+    offers,
+    orders,
+    deliveries,
+    reviewsWritten,
+    reviewsReceived,
+    disputes,
+    messages,
+    notices,
+    files,
+  ] = await Promise.all([
+    db
+      .selectFrom('users')
+      .select(['id', 'name', 'email', 'phone', 'locale', 'email_verified_at', 'created_at', 'updated_at', 'blocked_at'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow(),
+    db.selectFrom('user_roles').select(['role', 'granted_at']).where('user_id', '=', userId).execute(),
+    db.selectFrom('email_preferences').select(['category', 'is_enabled']).where('user_id', '=', userId).execute(),
+    db.selectFrom('sessions').select(['created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent']).where('user_id', '=', userId).execute(),
+    db
+      .selectFrom('expert_profiles')
+      .select(['display_name', 'qualifications', 'bio', 'price_level', 'is_on_leave', 'leave_until', 'is_active', 'rating_count', 'rating_sum', 'approved_at', 'updated_at'])
+      .where('user_id', '=', userId)
+      .executeTakeFirst(),
+    db.selectFrom('expert_fields').select('field_id').where('expert_id', '=', userId).execute(),
+    db.selectFrom('expert_languages').select('language').where('expert_id', '=', userId).execute(),
+    db
+      .selectFrom('expert_applications')
+      .select([
+        'id',
+        'status',
+        'applicant_kind',
+        'full_name',
+        'personal_id_code',
+        'organisation_name',
+        'registry_code',
+        'contact_person',
+        'qualifications',
+        'bio',
+        'languages',
+        'price_level',
+        'applicant_note',
+        'review_note',
+        'reviewed_at',
+        'submitted_at',
+        'created_at',
+      ])
+      .where('user_id', '=', userId)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('inquiries')
+      .select(['id', 'kind', 'is_general', 'field_id', 'document_type_id', 'purpose', 'title', 'description', 'language', 'status', 'deadline_at', 'wished_by', 'created_at', 'closed_at'])
+      .where('customer_id', '=', userId)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('invitations')
+      .select(['id', 'inquiry_id', 'status', 'decline_reason', 'decline_note', 'seen_at', 'responded_at', 'created_at'])
+      .where('expert_id', '=', userId)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('offers')
+      .select(['id', 'inquiry_id', 'status', 'price_cents', 'delivery_date', 'note', 'valid_until', 'created_at', 'updated_at'])
+      .where('expert_id', '=', userId)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('orders')
+      .select(['id', 'inquiry_id', 'customer_id', 'expert_id', 'amount_cents', 'status', 'paid_at', 'delivered_at', 'accepted_at', 'cancelled_at', 'created_at'])
+      .where((eb) => eb.or([eb('customer_id', '=', userId), eb('expert_id', '=', userId)]))
+      .orderBy('id')
+      .execute(),
+    db.selectFrom('deliveries').select(['id', 'order_id', 'body', 'created_at']).where('expert_id', '=', userId).orderBy('id').execute(),
+    db.selectFrom('reviews').select(['order_id', 'stars', 'comment', 'reply', 'created_at']).where('customer_id', '=', userId).orderBy('id').execute(),
+    db.selectFrom('reviews').select(['order_id', 'stars', 'comment', 'reply', 'created_at']).where('expert_id', '=', userId).orderBy('id').execute(),
+    db.selectFrom('disputes').select(['id', 'order_id', 'reason', 'status', 'resolution', 'created_at', 'resolved_at']).where('opened_by', '=', userId).orderBy('id').execute(),
+    db
+      .selectFrom('messages as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select(['m.id', 'm.conversation_id', 'c.subject', 'm.body', 'm.created_at'])
+      .where('m.sender_id', '=', userId)
+      .orderBy('m.id')
+      .execute(),
+    db.selectFrom('notices').select(['kind', 'params', 'link', 'created_at', 'read_at']).where('user_id', '=', userId).orderBy('id').execute(),
+    db.selectFrom('files').select(['id', 'original_name', 'content_type', 'size_bytes', 'created_at']).where('uploaded_by', '=', userId).orderBy('id').execute(),
+  ]);
+  return {
+    account,
+    roles,
+    emailPreferences,
+    sessions,
+    expertProfile: expertProfile ? { ...expertProfile, fieldIds: expertFields.map((f) => f.field_id), languages: expertLanguages.map((l) => l.language) } : null,
+    expertApplications: applications,
+    inquiries,
+    invitations,
+    offers,
+    orders,
+    deliveries,
+    reviewsWritten,
+    reviewsReceived,
+    disputesOpened: disputes,
+    messagesSent: messages,
+    notices: notices.map((n) => ({ ...n, params: JSON.parse(n.params) as unknown })),
+    filesUploaded: files,
+  };
+}
+
+export type PersonalData = Awaited<ReturnType<typeof collectPersonalData>>;
+
+/** Files only this person's own records use (their inquiries and profile photos), to remove with the account. */
+export async function listPrivateFileKeys(db: Executor, userId: number): Promise<{ id: number; storage_key: string }[]> {
+  return db
+    .selectFrom('files')
+    .select(['id', 'storage_key'])
+    .where('uploaded_by', '=', userId)
+    .where((eb) =>
+      eb.or([
+        eb('id', 'in', eb.selectFrom('inquiry_files').innerJoin('inquiries', 'inquiries.id', 'inquiry_files.inquiry_id').select('inquiry_files.file_id').where('inquiries.customer_id', '=', userId)),
+        eb('id', 'in', eb.selectFrom('expert_profiles').select('photo_file_id').where('user_id', '=', userId).where('photo_file_id', 'is not', null)),
+        eb('id', 'in', eb.selectFrom('expert_applications').select('photo_file_id').where('user_id', '=', userId).where('photo_file_id', 'is not', null)),
+      ]),
+    )
+    .execute();
+}
+
+/**
+ * Removes a person's identity and private texts while keeping the rows others' records and the
+ * ledger point at (decision 013): the account row stays with a placeholder name and an address
+ * that can never receive mail or log in; messages and deliveries exchanged with others stay.
+ */
+export async function anonymiseUser(trx: Executor, userId: number, input: { at: string; placeholderName: string; fileIds: number[] }): Promise<void> {
+  const { at, placeholderName, fileIds } = input;
+  const user = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
+  await trx.deleteFrom('outbox_emails').where('to_address', '=', user.email).execute();
+  await trx
+    .updateTable('users')
+    .set({
+      name: placeholderName,
+      email: `deleted-${userId}@deleted.invalid`,
+      email_verified_at: null,
+      phone: null,
+      password_hash: '!deleted',
+      blocked_at: at,
+      deleted_at: at,
+      updated_at: at,
+    })
+    .where('id', '=', userId)
+    .execute();
+  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('account_tokens').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('email_preferences').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('notices').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('user_roles').where('user_id', '=', userId).where('role', 'in', ['moderator', 'admin']).execute();
+  await trx
+    .updateTable('expert_profiles')
+    .set({ display_name: placeholderName, organisation_id: null, qualifications: '', bio: '', photo_file_id: null, is_active: 0, search_text: '', updated_at: at })
+    .where('user_id', '=', userId)
+    .execute();
+  await trx
+    .updateTable('expert_applications')
+    .set({
+      full_name: null,
+      personal_id_code: null,
+      organisation_name: null,
+      registry_code: null,
+      contact_person: null,
+      qualifications: '',
+      bio: '',
+      photo_file_id: null,
+      applicant_note: null,
+      updated_at: at,
+    })
+    .where('user_id', '=', userId)
+    .execute();
+  // The inquiries' stories are the most sensitive thing a person leaves here: only the
+  // bare facts (kind, dates, status) stay for the experts' and the accounts' records.
+  await trx
+    .updateTable('inquiries')
+    .set({ title: placeholderName, description: '', purpose: null, wished_by: null, updated_at: at })
+    .where('customer_id', '=', userId)
+    .execute();
+  if (fileIds.length > 0) {
+    await trx.deleteFrom('inquiry_files').where('file_id', 'in', fileIds).execute();
+    await trx.deleteFrom('files').where('id', 'in', fileIds).execute();
+  }
+  await trx.updateTable('reviews').set({ comment: null, updated_at: at }).where('customer_id', '=', userId).execute();
+}
