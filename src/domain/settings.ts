@@ -28,13 +28,13 @@ export type SettingKey = keyof Settings;
 type NumberRule = { kind: 'integer'; min: number; max: number };
 type TextRule = { kind: 'text'; maxLength: number; isRequired: boolean; pattern?: RegExp };
 
-/** Bounds of each setting; the upload limits stay under what the HTTP layer accepts at most. */
+/** Bounds of each setting, in the settings page's order; the upload limits stay under what the HTTP layer accepts at most. */
 export const settingRules: Record<SettingKey, NumberRule | TextRule> = {
   randomInvitations: { kind: 'integer', min: 1, max: 25 },
   inquiriesPerDay: { kind: 'integer', min: 1, max: 1000 },
   portalFeeBasisPoints: { kind: 'integer', min: 0, max: 5000 },
-  autoAcceptDays: { kind: 'integer', min: 1, max: 90 },
   paymentTimeoutMinutes: { kind: 'integer', min: 5, max: 24 * 60 },
+  autoAcceptDays: { kind: 'integer', min: 1, max: 90 },
   supportEmail: { kind: 'text', maxLength: 254, isRequired: true, pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/ },
   supportPhone: { kind: 'text', maxLength: 40, isRequired: false, pattern: /^\+?[0-9 ()-]{5,40}$/ },
   supportSkype: { kind: 'text', maxLength: 100, isRequired: false, pattern: /^[A-Za-z0-9._:,-]{2,100}$/ },

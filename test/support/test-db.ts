@@ -103,6 +103,9 @@ async function shapeOf(db: Db, schema: string): Promise<SchemaShape> {
   return { usedTablesQuery: [...withRows, movedSequences].join(' union '), deleteOrder, identityTables };
 }
 
+/** Tables whose triggers refuse UPDATE and DELETE (migration 007). */
+const appendOnlyTables = new Set(['audit_log']);
+
 /**
  * Empties a schema as a fresh migration leaves it: no rows, identity sequences from 1. Only the
  * tables a test used are touched, with DELETE (TRUNCATE costs milliseconds per table, and
@@ -118,11 +121,11 @@ async function emptySchema(db: Db, schema: string): Promise<void> {
   if (used.size === 0) return;
   const statements = shape.deleteOrder
     .filter((table) => used.has(table))
-    .map((table) =>
-      shape.identityTables.has(table)
-        ? `delete from ${schema}."${table}"; select setval(pg_get_serial_sequence('${schema}."${table}"', 'id'), 1, false);`
-        : `delete from ${schema}."${table}";`,
-    );
+    .map((table) => {
+      // Append-only tables refuse DELETE by trigger; TRUNCATE fires no row triggers (nothing references them).
+      const empty = appendOnlyTables.has(table) ? `truncate ${schema}."${table}";` : `delete from ${schema}."${table}";`;
+      return shape.identityTables.has(table) ? `${empty} select setval(pg_get_serial_sequence('${schema}."${table}"', 'id'), 1, false);` : empty;
+    });
   await sql.raw(statements.join('\n')).execute(db);
   // Parents before children: the reverse of the delete order.
   for (const table of [...shape.deleteOrder].reverse()) {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AuditLogRow } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
@@ -33,7 +32,7 @@ export type AuditFilter = {
   actorId?: number | undefined;
   objectType?: string | undefined;
   objectId?: string | undefined;
-  /** Tallinn-free ISO bounds: entries at or after `from` and before `to`. */
+  /** ISO instants: entries at or after `from` and before `to`. */
   from?: string | undefined;
   to?: string | undefined;
 };
@@ -51,10 +50,4 @@ export async function listAuditEntries(db: Executor, filter: AuditFilter, option
   if (filter.to) query = query.where('audit_log.created_at', '<', filter.to);
   if (options.beforeId !== undefined) query = query.where('audit_log.id', '<', options.beforeId);
   return query.orderBy('audit_log.id', 'desc').limit(options.limit).execute();
-}
-
-/** The actions that occur in the log, for the filter's choices. */
-export async function listAuditActions(db: Executor): Promise<string[]> {
-  const rows = await db.selectFrom('audit_log').select(sql<string>`distinct action`.as('action')).orderBy('action').execute();
-  return rows.map((r) => r.action);
 }

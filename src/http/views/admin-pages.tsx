@@ -6,10 +6,10 @@ import type { PageContext } from '../context.js';
 import { PageHeading, Pagination } from './components.js';
 import { Layout } from './layout.js';
 
-/** The back office's own menu, shown at the top of every admin page. */
-export function AdminNav({ ctx, current }: { ctx: PageContext; current: string }) {
+/** The back office's pages the signed-in staff member may open, in menu order. */
+export function backOfficeLinks(ctx: PageContext): { href: string; label: string }[] {
   const { t, actor } = ctx;
-  const links: { href: string; label: string }[] = [
+  return [
     { href: '/admin', label: t('admin.navDashboard') },
     { href: '/admin/expert-applications', label: t('review.queueTitle') },
     { href: '/admin/triage', label: t('triage.title') },
@@ -26,6 +26,12 @@ export function AdminNav({ ctx, current }: { ctx: PageContext; current: string }
         ]
       : []),
   ];
+}
+
+/** The back office's own menu, shown at the top of every admin page. */
+export function AdminNav({ ctx, current }: { ctx: PageContext; current: string }) {
+  const { t } = ctx;
+  const links = backOfficeLinks(ctx);
   return (
     <nav class="admin-nav" aria-label={t('admin.title')}>
       <ul>

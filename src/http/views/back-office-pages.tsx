@@ -359,8 +359,22 @@ export function settingInputName(key: SettingKey): string {
   return settingFields.find((f) => f.key === key)?.name ?? key;
 }
 
-export function SettingsPage({ ctx, values, history, errors = {}, general }: { ctx: PageContext; values: FormValues; history: AuditListItem[] } & FormState) {
+/** A numeric setting's bounds as the form shows them (the fee in percent); none for texts. */
+function rangeOf(key: SettingKey): Record<string, number> {
+  const rule = settingRules[key];
+  if (rule.kind !== 'integer') return {};
+  return key === 'portalFeeBasisPoints' ? { min: rule.min / 100, max: rule.max / 100 } : { min: rule.min, max: rule.max };
+}
+
+export function SettingsPage({ ctx, values, history, errors: rawErrors = {}, general }: { ctx: PageContext; values: FormValues; history: AuditListItem[] } & FormState) {
   const { t } = ctx;
+  // Each message carries its field's bounds, for the summary at the top as well as at the field.
+  const errors = Object.fromEntries(
+    Object.entries(rawErrors).map(([name, error]) => {
+      const field = settingFields.find((f) => f.name === name);
+      return [name, { ...error, params: { ...(field ? rangeOf(field.key) : {}), ...error.params } }];
+    }),
+  );
   const groups: { title: MessageKey; keys: SettingKey[] }[] = [
     { title: 'settings.groupInquiries', keys: ['randomInvitations', 'inquiriesPerDay'] },
     { title: 'settings.groupMoney', keys: ['portalFeeBasisPoints', 'paymentTimeoutMinutes', 'autoAcceptDays'] },
@@ -381,9 +395,7 @@ export function SettingsPage({ ctx, values, history, errors = {}, general }: { c
               const field = settingFields.find((f) => f.key === key)!;
               const rule = settingRules[key];
               const hint = `settings.hint.${key}` as MessageKey;
-              const range: { min?: number; max?: number } =
-                rule.kind === 'integer' ? (key === 'portalFeeBasisPoints' ? { min: rule.min / 100, max: rule.max / 100 } : { min: rule.min, max: rule.max }) : {};
-              const params: Record<string, number> = range.min === undefined ? {} : { min: range.min, max: range.max ?? 0 };
+              const range = rangeOf(key);
               return (
                 <div key={key} class={errors[field.name] ? 'field field-error' : 'field'}>
                   <label for={field.name}>
@@ -391,11 +403,11 @@ export function SettingsPage({ ctx, values, history, errors = {}, general }: { c
                     {rule.kind === 'text' && !rule.isRequired && <span class="muted"> {t('common.optional')}</span>}
                   </label>
                   <p class="hint" id={`${field.name}-hint`}>
-                    {t(hint, params)}
+                    {t(hint, range)}
                   </p>
                   {errors[field.name] && (
                     <p class="error-message" id={`${field.name}-error`}>
-                      {t(errors[field.name]!.key, { ...params, ...errors[field.name]!.params })}
+                      {t(errors[field.name]!.key, errors[field.name]!.params)}
                     </p>
                   )}
                   <input
@@ -404,8 +416,8 @@ export function SettingsPage({ ctx, values, history, errors = {}, general }: { c
                     type={field.type}
                     value={values[field.name] ?? ''}
                     inputMode={field.type === 'text' && key === 'portalFeeBasisPoints' ? 'decimal' : undefined}
-                    min={field.type === 'number' ? range.min : undefined}
-                    max={field.type === 'number' ? range.max : undefined}
+                    min={field.type === 'number' ? range['min'] : undefined}
+                    max={field.type === 'number' ? range['max'] : undefined}
                     maxLength={rule.kind === 'text' ? rule.maxLength : 10}
                     aria-invalid={errors[field.name] ? 'true' : undefined}
                     aria-describedby={[`${field.name}-hint`, errors[field.name] ? `${field.name}-error` : ''].filter(Boolean).join(' ')}

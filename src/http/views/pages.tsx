@@ -2,6 +2,7 @@ import type { CustomerInquiryItem, ExpertInvitationItem } from '../../db/reposit
 import { formatDate } from '../../i18n/format.js';
 import type { PageContext } from '../context.js';
 import { PageHeading } from './components.js';
+import { backOfficeLinks } from './admin-pages.js';
 import { ExpertAgenda, StatusBadge } from './inquiry-pages.js';
 import { Layout } from './layout.js';
 
@@ -140,29 +141,12 @@ export function MyMenuPage({
         <section class="card">
           <h2>{t('myMenu.staffTitle')}</h2>
           <ul>
-            <li>
-              <a href="/admin/triage">{t('triage.title')}</a>
-            </li>
-            <li>
-              <a href="/admin/ledger">{t('ledger.title')}</a>
-            </li>
-            <li>
-              <a href="/admin/expert-applications">{t('review.queueTitle')}</a>
-            </li>
-            <li>
-              <a href="/admin/users">{t('admin.usersTitle')}</a>
-            </li>
-            {actor.roles.includes('admin') && (
-              <li>
-                <a href="/admin/fields">{t('fieldAdmin.title')}</a>
+            {backOfficeLinks(ctx).map((link) => (
+              <li key={link.href}>
+                <a href={link.href}>{link.label}</a>
               </li>
-            )}
-            {actor.roles.includes('admin') && (
-              <li>
-                <a href="/admin/document-types">{t('documentTypeAdmin.title')}</a>
-              </li>
-            )}
-            {(ctx.isDevelopment || actor.roles.includes('admin')) && (
+            ))}
+            {ctx.isDevelopment && !actor.roles.includes('admin') && (
               <li>
                 <a href="/sent-emails">{t('sentEmails.title')}</a>
               </li>
