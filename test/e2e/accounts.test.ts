@@ -259,7 +259,7 @@ describe('the demo accounts', () => {
         await expectNoSeriousA11yViolations(page, 'my menu (admin)');
 
         await page.getByRole('navigation', { name: t('nav.label') }).getByRole('link', { name: t('nav.admin'), exact: true }).click();
-        await expectHeading(page, t('review.queueTitle'));
+        await expectHeading(page, t('dashboard.title'));
         await page.getByRole('navigation', { name: t('admin.title') }).getByRole('link', { name: t('admin.usersTitle'), exact: true }).click();
         await expectHeading(page, 'Kasutajad');
         const table = page.getByRole('table');
@@ -270,7 +270,7 @@ describe('the demo accounts', () => {
 
         await page.getByRole('search').getByLabel(t('admin.searchLabel')).fill('jurist');
         await page.getByRole('search').getByRole('button', { name: t('common.search'), exact: true }).click();
-        await page.waitForURL('**/admin/users?q=jurist');
+        await page.waitForURL('**/admin/users?q=jurist&filter=all');
         expect(await table.getByRole('row').count()).toBe(2); // the header row and Jaan Tamm
         expect(await table.innerText()).toContain('Jaan Tamm');
         await expectNoSeriousA11yViolations(page, 'users search (admin)');

@@ -133,6 +133,7 @@ export function SentEmailsPage({ ctx, items, page, pages }: { ctx: PageContext; 
   const { t } = ctx;
   return (
     <Layout ctx={ctx} title={t('sentEmails.title')}>
+      {ctx.actor?.roles.includes('admin') && <AdminNav ctx={ctx} current="/sent-emails" />}
       <PageHeading lead={t('sentEmails.lead')}>{t('sentEmails.title')}</PageHeading>
       {items.length === 0 ? (
         <p>{t('sentEmails.empty')}</p>

@@ -719,6 +719,7 @@ export function InquiryPage({
   const back = role === 'customer' ? { href: '/inquiries', label: t('inquiries.myTitle') } : role === 'expert' ? { href: '/e-consultations', label: t('consultations.title') } : { href: '/admin/triage', label: t('triage.title') };
   return (
     <Layout ctx={ctx} title={inquiry.title}>
+      {role === 'staff' && <AdminNav ctx={ctx} current="/admin/triage" />}
       <p>
         <a href={back.href}>← {back.label}</a>
       </p>

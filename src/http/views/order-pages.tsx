@@ -84,6 +84,7 @@ export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; 
   const title = t('orders.title', { id: order.id });
   return (
     <Layout ctx={ctx} title={title}>
+      {order.role === 'staff' && <AdminNav ctx={ctx} current="/admin/orders" />}
       <p>
         <a href={`/inquiries/${order.inquiry.id}`}>← {order.inquiry.title}</a>
       </p>
