@@ -158,8 +158,13 @@ export async function getOrder(deps: Deps, actor: Actor, orderId: number): Promi
   ]);
   const contacts: OrderView['contacts'] = {};
   if (isPaid(order.status)) {
-    if (role !== 'expert') contacts.expert = contactOf(await getUserById(deps.db, order.expert_id));
-    if (role !== 'customer') contacts.customer = contactOf(await getUserById(deps.db, order.customer_id));
+    // A deleted account has no contact data left to show (decision 013).
+    const contactIfKept = async (userId: number) => {
+      const user = await getUserById(deps.db, userId);
+      return user.deleted_at ? undefined : contactOf(user);
+    };
+    if (role !== 'expert') contacts.expert = await contactIfKept(order.expert_id);
+    if (role !== 'customer') contacts.customer = await contactIfKept(order.customer_id);
   }
   const invitation = await findInvitation(deps.db, order.inquiry_id, order.expert_id);
   const threadId = isPaid(order.status) ? (invitation?.conversation_id ?? undefined) : undefined;

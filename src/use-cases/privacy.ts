@@ -9,6 +9,9 @@ import type { Deps } from './deps.js';
 /** The name a deleted account shows wherever others' records still mention it. */
 export const deletedUserName = 'Kustutatud kasutaja / Deleted user';
 
+/** What an e-mail that named a deleted account says instead (kept as a record that one was sent). */
+const redactedEmail = 'Eemaldatud: kiri nimetas kustutatud kontot. / Removed: this e-mail named a deleted account.';
+
 /** Everything the portal holds about the signed-in person, for download as JSON. */
 export async function exportMyData(deps: Deps, actor: Actor): Promise<{ exportedAt: string; portal: string; data: PersonalData }> {
   return { exportedAt: iso(deps.clock.now()), portal: deps.publicUrl, data: await collectPersonalData(deps.db, actor.id) };
@@ -34,7 +37,9 @@ export async function deleteMyAccount(deps: Deps, actor: Actor, password: string
     if (Object.values(blockers).some((n) => n > 0)) throw new DomainError('ACCOUNT_HAS_OBLIGATIONS', blockers);
     const files = await listPrivateFileKeys(trx, actor.id);
     const at = iso(deps.clock.now());
-    await anonymiseUser(trx, actor.id, { at, placeholderName: deletedUserName, fileIds: files.map((f) => f.id) });
+    const isDeleted = await anonymiseUser(trx, actor.id, { at, placeholderName: deletedUserName, redactedEmail, fileIds: files.map((f) => f.id) });
+    // A second request that arrived meanwhile finds the account already deleted: nothing more to do.
+    if (!isDeleted) return [];
     await recordAudit(trx, deps, actor, 'account_deleted', { type: 'user', id: actor.id }, { before: { roles: actor.roles }, after: { deletedAt: at } });
     return files.map((f) => f.storage_key);
   });

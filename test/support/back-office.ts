@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { isSandboxProvider } from '../../src/adapters/payments/sandbox.js';
 import { submitApplication } from '../../src/use-cases/expert-applications.js';
 import { openDispute } from '../../src/use-cases/fulfilment.js';
@@ -136,14 +135,4 @@ export async function auditEntries(t: TestApp): Promise<AuditEntry[]> {
 /** How many entries the audit log holds. */
 export async function auditCount(t: TestApp): Promise<number> {
   return (await t.deps.db.selectFrom('audit_log').select('id').execute()).length;
-}
-
-/**
- * Closes a test app whose database may hold audit entries, emptying the audit log on PostgreSQL
- * first (TRUNCATE fires no row trigger). test/support/test-db.ts now does this itself when it
- * empties a schema, so plain `t.close()` is enough; kept for test/integration/privacy.test.ts.
- */
-export async function closeAuditedApp(t: TestApp): Promise<void> {
-  if (t.database.engine === 'postgres') await sql`truncate table audit_log`.execute(t.deps.db);
-  await t.close();
 }

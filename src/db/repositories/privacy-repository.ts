@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from './user-repository.js';
 
 /** What still ties a person to others and must end before their account can be deleted. */
@@ -177,10 +178,20 @@ export async function listPrivateFileKeys(db: Executor, userId: number): Promise
  * ledger point at (decision 013): the account row stays with a placeholder name and an address
  * that can never receive mail or log in; messages and deliveries exchanged with others stay.
  */
-export async function anonymiseUser(trx: Executor, userId: number, input: { at: string; placeholderName: string; fileIds: number[] }): Promise<void> {
+export async function anonymiseUser(
+  trx: Executor,
+  userId: number,
+  input: { at: string; placeholderName: string; redactedEmail: string; fileIds: number[] },
+): Promise<boolean> {
   const { at, placeholderName, fileIds } = input;
-  const user = await trx.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow();
-  await trx.deleteFrom('outbox_emails').where('to_address', '=', user.email).execute();
+  // Claims the deletion first: a second request at the same moment finds it done and does nothing.
+  const claimed = await trx.updateTable('users').set({ deleted_at: at }).where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) === 0) return false;
+  const user = await trx.selectFrom('users').select(['email', 'name']).where('id', '=', userId).executeTakeFirstOrThrow();
+  const profile = await trx.selectFrom('expert_profiles').select('display_name').where('user_id', '=', userId).executeTakeFirst();
+  const inquiries = await trx.selectFrom('inquiries').select(['id', 'title']).where('customer_id', '=', userId).execute();
+  const needles = [...new Set([user.name, profile?.display_name ?? '', ...inquiries.map((i) => i.title)])].filter((n) => n.trim().length >= 3);
+  await forgetInOthersRecords(trx, userId, { email: user.email, needles, inquiryIds: inquiries.map((i) => i.id), placeholderName, redactedEmail: input.redactedEmail });
   await trx
     .updateTable('users')
     .set({
@@ -233,4 +244,57 @@ export async function anonymiseUser(trx: Executor, userId: number, input: { at: 
     await trx.deleteFrom('files').where('id', 'in', fileIds).execute();
   }
   await trx.updateTable('reviews').set({ comment: null, updated_at: at }).where('customer_id', '=', userId).execute();
+  return true;
+}
+
+/** A LIKE pattern matching text that contains `needle` anywhere (with ESCAPE '\\'). */
+function containing(needle: string): string {
+  return `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Others keep their rows but lose the person's name and inquiry titles: the threads about the
+ * person's inquiries are renamed, others' notices have every parameter that is exactly such a
+ * name or title replaced (never a part of a longer word), and e-mails that mention one are
+ * redacted (one pass over the outbox for all names at once). E-mails to the person go.
+ */
+async function forgetInOthersRecords(
+  trx: Executor,
+  userId: number,
+  input: { email: string; needles: string[]; inquiryIds: number[]; placeholderName: string; redactedEmail: string },
+): Promise<void> {
+  const { needles, placeholderName } = input;
+  await trx.deleteFrom('outbox_emails').where('to_address', '=', input.email).execute();
+  if (input.inquiryIds.length > 0) {
+    await trx
+      .updateTable('conversations')
+      .set({ subject: placeholderName })
+      .where('context_type', '=', 'invitation')
+      .where('context_id', 'in', trx.selectFrom('invitations').select('id').where('inquiry_id', 'in', input.inquiryIds))
+      .execute();
+  }
+  if (needles.length === 0) return;
+  const exact = new Set(needles);
+  const notices = await trx
+    .selectFrom('notices')
+    .select(['id', 'params'])
+    .where('user_id', '!=', userId)
+    .where((eb) => eb.or(needles.map((n) => sql<boolean>`${eb.ref('params')} like ${containing(JSON.stringify(n).slice(1, -1))} escape '\\'`)))
+    .execute();
+  for (const notice of notices) {
+    const params = JSON.parse(notice.params) as Record<string, unknown>;
+    let isChanged = false;
+    for (const [key, value] of Object.entries(params)) {
+      if (typeof value === 'string' && exact.has(value)) {
+        params[key] = placeholderName;
+        isChanged = true;
+      }
+    }
+    if (isChanged) await trx.updateTable('notices').set({ params: JSON.stringify(params) }).where('id', '=', notice.id).execute();
+  }
+  await trx
+    .updateTable('outbox_emails')
+    .set({ subject: input.redactedEmail, text_body: input.redactedEmail, html_body: `<p>${input.redactedEmail}</p>` })
+    .where((eb) => eb.or(needles.flatMap((n) => [sql<boolean>`${eb.ref('subject')} like ${containing(n)} escape '\\'`, sql<boolean>`${eb.ref('text_body')} like ${containing(n)} escape '\\'`])))
+    .execute();
 }
