@@ -12,7 +12,7 @@ import { settingKeys, type SettingKey, type Settings } from '../../domain/settin
 import type { MessageKey } from '../../i18n/index.js';
 import { settingsForAdmin, updateSettings } from '../../use-cases/settings.js';
 import { getUserForAdmin, setBlocked, setStaffRole, staffRoles } from '../../use-cases/user-admin.js';
-import { formErrorsFromDomain, idParam, maxId, multiLineText, parseForm } from '../forms.js';
+import { echoValues, formErrorsFromDomain, idParam, maxId, multiLineText, parseForm } from '../forms.js';
 import { actorOf, requireRole } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -114,7 +114,7 @@ export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
         return userPage(request, reply, params.data.id, { general: { key: `admin.refusal_${reason}` as MessageKey } }, 403);
       }
       if (error.code !== 'VALIDATION') throw error;
-      return userPage(request, reply, params.data.id, { ...formErrorsFromDomain(error), values: { reason: String((request.body as Record<string, unknown>)['reason'] ?? '') } }, 422);
+      return userPage(request, reply, params.data.id, { ...formErrorsFromDomain(error), values: echoValues(request.body) }, 422);
     }
     setFlash(reply, env.cookies, 'admin.saved');
     return reply.redirect(`/admin/users/${params.data.id}`, 303);
@@ -122,7 +122,12 @@ export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   app.post('/admin/users/:id/block', { preHandler: isStaff }, async (request, reply) => {
     const form = parseForm(blockSchema, request.body);
-    return accountAction(request, reply, (id) => setBlocked(deps, actorOf(request), id, { isBlocked: true, reason: form.ok ? form.data.reason : '' }));
+    if (!form.ok) {
+      const params = idParam.safeParse(request.params);
+      if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
+      return userPage(request, reply, params.data.id, { errors: form.errors, values: form.values }, 422);
+    }
+    return accountAction(request, reply, (id) => setBlocked(deps, actorOf(request), id, { isBlocked: true, reason: form.data.reason }));
   });
 
   app.post('/admin/users/:id/unblock', { preHandler: isStaff }, async (request, reply) =>
