@@ -483,9 +483,9 @@ describe('the audit page (/admin/audit)', () => {
     expect(rows.every((r) => r.who === 'Aadu Admin')).toBe(true);
     expect(page.body).toContain(`href="/admin/users/${admin.user.id}"`);
     expect(rows[0]).toMatchObject({ object: `Valdkond ${fieldId}`, objectHref: `/admin/fields/${fieldId}`, before: '–' });
-    expect(rows[0]!.after).toContain('"nameEt":"Mereõigus"');
-    expect(rows[1]).toMatchObject({ object: `Kasutaja ${target.id}`, objectHref: userPage, before: '{"roles":[]}', after: '{"roles":["moderator"]}' });
-    expect(rows[2]!.after).toContain('"reason":"Rämpspost."');
+    expect(rows[0]!.after).toContain('nameEt: Mereõigus');
+    expect(rows[1]).toMatchObject({ object: `Kasutaja ${target.id}`, objectHref: userPage, before: 'roles: []', after: 'roles: ["moderator"]' });
+    expect(rows[2]!.after).toContain('reason: Rämpspost.');
     // Tallinn time: 10:00 UTC on 25 November is 12:00 in Tallinn.
     expect(rows[2]!.when).toContain('12:00');
     expect(olderLink(page.body)).toBeUndefined();

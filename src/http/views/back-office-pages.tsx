@@ -32,9 +32,24 @@ function objectHref(type: string, id: string | null): string | undefined {
   return pages[type];
 }
 
+/** A before/after state as staff read it: one `key: value` line per field, plain values as they are. */
 function ChangeValue({ json }: { json: string | null }) {
   if (json === null) return <span class="muted">–</span>;
-  return <code class="audit-value">{json}</code>;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return <code class="audit-value">{json}</code>;
+  }
+  const text = (v: unknown) => (v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return <code class="audit-value">{text(value)}</code>;
+  return (
+    <code class="audit-value">
+      {Object.entries(value as Record<string, unknown>)
+        .map(([key, v]) => `${key}: ${text(v)}`)
+        .join('\n')}
+    </code>
+  );
 }
 
 /** Audit entries as a table: when, who, what, on which object, before and after. */
