@@ -37,11 +37,11 @@ import type { DatabaseHandle, Db } from '../src/db/database.js';
 import { listExpertAgenda, listExpertInvitations } from '../src/db/repositories/inquiry-repository.js';
 import { tallinnDayOf } from '../src/domain/calendar.js';
 import { ratingScoreOf, searchTextOf } from '../src/domain/experts.js';
-import type { InquiryStatus, InvitationStatus, OfferStatus } from '../src/domain/inquiries.js';
+import type { InquiryStatus, OfferStatus } from '../src/domain/inquiries.js';
 import { createSession } from '../src/use-cases/sessions.js';
 import { availableExperts } from '../src/use-cases/inquiries.js';
 import type { Deps } from '../src/use-cases/deps.js';
-import { forEachEngine, insertInBatches, measure, percentile, printTable, seededRandom, startBenchServer, type ResultRow } from './support.js';
+import { forEachEngine, insertInBatches, invitationOutcome, measure, percentile, printTable, seededRandom, startBenchServer, type ResultRow } from './support.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
@@ -71,28 +71,6 @@ type Seeded = {
   invitations: number;
   offers: number;
 };
-
-/** The invitation and (when the expert offered) the offer status an invitation ends with, by its inquiry's status. */
-function invitationOutcome(inquiryStatus: InquiryStatus, isWinner: boolean, r: number): { status: InvitationStatus; offer: OfferStatus | null } {
-  switch (inquiryStatus) {
-    case 'open':
-      if (r < 0.35) return { status: 'new', offer: null };
-      if (r < 0.6) return { status: 'seen', offer: null };
-      if (r < 0.85) return { status: 'offered', offer: 'active' };
-      return { status: 'declined', offer: null };
-    case 'ordered':
-      if (isWinner) return { status: 'won', offer: 'ordered' };
-      if (r < 0.2) return { status: 'declined', offer: null };
-      return { status: 'lost', offer: r < 0.6 ? 'lost' : null };
-    case 'cancelled':
-      if (r < 0.15) return { status: 'declined', offer: null };
-      return { status: 'cancelled', offer: r < 0.4 ? 'cancelled' : null };
-    default:
-      // expired: some declined, some offered (the offer expired with it or was withdrawn), the rest never answered.
-      if (r < 0.2) return { status: 'declined', offer: null };
-      return { status: 'expired', offer: r < 0.45 ? 'expired' : r < 0.5 ? 'withdrawn' : null };
-  }
-}
 
 async function seed(db: Db): Promise<Seeded> {
   const random = seededRandom(2026);

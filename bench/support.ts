@@ -16,6 +16,7 @@ import { openDatabase, type DatabaseHandle, type Db } from '../src/db/database.j
 import { migrateToLatest } from '../src/db/migrate.js';
 import { buildApp } from '../src/http/app.js';
 import type { Database } from '../src/db/schema.js';
+import type { InquiryStatus, InvitationStatus, OfferStatus } from '../src/domain/inquiries.js';
 import type { Deps } from '../src/use-cases/deps.js';
 
 export type ResultRow = { engine: string; what: string; requests?: number; rps?: number; p50?: number; p99?: number; note?: string };
@@ -144,4 +145,26 @@ export function printTable(results: ResultRow[]): void {
   console.log(format(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const line of lines) console.log(format(line));
+}
+
+/** The invitation and (when the expert offered) the offer status an invitation ends with, by its inquiry's status. */
+export function invitationOutcome(inquiryStatus: InquiryStatus, isWinner: boolean, r: number): { status: InvitationStatus; offer: OfferStatus | null } {
+  switch (inquiryStatus) {
+    case 'open':
+      if (r < 0.35) return { status: 'new', offer: null };
+      if (r < 0.6) return { status: 'seen', offer: null };
+      if (r < 0.85) return { status: 'offered', offer: 'active' };
+      return { status: 'declined', offer: null };
+    case 'ordered':
+      if (isWinner) return { status: 'won', offer: 'ordered' };
+      if (r < 0.2) return { status: 'declined', offer: null };
+      return { status: 'lost', offer: r < 0.6 ? 'lost' : null };
+    case 'cancelled':
+      if (r < 0.15) return { status: 'declined', offer: null };
+      return { status: 'cancelled', offer: r < 0.4 ? 'cancelled' : null };
+    default:
+      // expired: some declined, some offered (the offer expired with it or was withdrawn), the rest never answered.
+      if (r < 0.2) return { status: 'declined', offer: null };
+      return { status: 'expired', offer: r < 0.45 ? 'expired' : r < 0.5 ? 'withdrawn' : null };
+  }
 }

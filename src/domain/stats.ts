@@ -108,3 +108,34 @@ export function responseRateBucketOf(answered: number, counted: number): number 
   if (counted <= 0) return 0;
   return Math.min(responseRateBucketCount - 1, Math.floor((answered * responseRateBucketCount) / counted));
 }
+
+/** One expert's invitations that count towards the response rate, and how many of them were answered. */
+export type ExpertResponses = { expertId: number; counted: number; answered: number };
+
+export type ResponseFigures = {
+  counted: number;
+  answered: number;
+  /** Experts per response-rate bucket (see `responseRateBucketOf`). */
+  histogram: number[];
+  /** The least responsive experts with at least `minCounted` counted invitations: lowest rate first, then the most invitations. */
+  lowest: ExpertResponses[];
+};
+
+/** The response-rate figures from each expert's counts: totals, the histogram and the least responsive experts. */
+export function responseFigures(experts: readonly ExpertResponses[], options: { minCounted: number; limit: number }): ResponseFigures {
+  const histogram = Array.from({ length: responseRateBucketCount }, () => 0);
+  let counted = 0;
+  let answered = 0;
+  for (const expert of experts) {
+    if (expert.counted <= 0) continue;
+    counted += expert.counted;
+    answered += expert.answered;
+    histogram[responseRateBucketOf(expert.answered, expert.counted)]! += 1;
+  }
+  const lowest = experts
+    .filter((e) => e.counted >= options.minCounted)
+    // Rates compared as fractions (a/b < c/d ⇔ a·d < c·b): no rounding decides the order.
+    .sort((a, b) => a.answered * b.counted - b.answered * a.counted || b.counted - a.counted || a.expertId - b.expertId)
+    .slice(0, options.limit);
+  return { counted, answered, histogram, lowest };
+}

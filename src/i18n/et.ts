@@ -1032,7 +1032,7 @@ export const et = {
     addressed: 'Ekspertidele suunatud',
     general: 'Üldised',
     generalShareChart: 'Üldiste päringute osakaal',
-    generalShareDesc: 'Üldiste päringute osakaal kõigist nädala päringutest. Kogu perioodil {{percent}}.',
+    generalShareDesc: 'Üldiste päringute osakaal kõigist nädala päringutest. Kogu perioodil: {{percent}}.',
     generalShareTotal: 'Üldiste päringute osakaal perioodil',
     share: 'Osakaal',
     ordersTitle: 'Tellimused ja raha',

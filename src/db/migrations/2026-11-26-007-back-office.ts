@@ -48,10 +48,28 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('users').addColumn('deleted_at', 'varchar(32)').execute();
   // Staff's list of orders filtered by status, newest first.
   await db.schema.createIndex('orders_status_id_idx').on('orders').columns(['status', 'id']).execute();
+  // The dashboard's weekly figures read ranges of these times (bench/dashboard.ts: 486 → 118 ms
+  // on SQLite, 384 → 170 ms on PostgreSQL at 200 000 inquiries).
+  await db.schema.createIndex('inquiries_created_idx').on('inquiries').columns(['created_at', 'is_general']).execute();
+  await db.schema.createIndex('invitations_created_idx').on('invitations').column('created_at').execute();
+  await db.schema.createIndex('orders_paid_idx').on('orders').column('paid_at').execute();
+  await db.schema.createIndex('payments_settled_idx').on('payments').column('settled_at').execute();
+  await db.schema.createIndex('ledger_entries_account_created_idx').on('ledger_entries').columns(['account', 'created_at']).execute();
+  await db.schema.createIndex('outbox_emails_status_sent_idx').on('outbox_emails').columns(['status', 'sent_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('orders_status_id_idx').execute();
+  for (const index of [
+    'outbox_emails_status_sent_idx',
+    'ledger_entries_account_created_idx',
+    'payments_settled_idx',
+    'orders_paid_idx',
+    'invitations_created_idx',
+    'inquiries_created_idx',
+    'orders_status_id_idx',
+  ]) {
+    await db.schema.dropIndex(index).execute();
+  }
   await db.schema.alterTable('users').dropColumn('deleted_at').execute();
   await db.schema.dropTable('audit_log').execute();
   if (db.getExecutor().adapter instanceof PostgresAdapter) await sql`drop function audit_log_append_only()`.execute(db);
