@@ -440,7 +440,7 @@ describe('the back office', () => {
       expect(await footerLink.getAttribute('href')).toBe(`mailto:${supportEmail}`);
 
       const historyRows = await rowsOf(page.getByRole('region', { name: et('settings.historyTitle'), exact: true }).getByRole('table'));
-      const changeOf = (key: string) => historyRows.find((row) => row[3] === `${et('audit.object.setting')} ${key}`);
+      const changeOf = (key: 'randomInvitations' | 'supportEmail') => historyRows.find((row) => row[3] === et(`settings.label.${key}`));
       const invitationChange = changeOf('randomInvitations');
       expect(invitationChange, JSON.stringify(historyRows)).toBeDefined();
       expect(invitationChange!.slice(1, 3)).toEqual(['Konsulti administraator', et('audit.action.settings_changed')]);

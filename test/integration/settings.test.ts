@@ -250,11 +250,11 @@ describe('saving the settings', () => {
     expect(formValues(page.body)).toMatchObject({ randomInvitations: '5', portalFeePercent: '12,5', supportPhone: '+372 600 1234', autoAcceptDays: '14' });
     const listed = recentChanges(page.body);
     expect(listed.map(([action, object]) => `${action}: ${object}`).sort()).toEqual([
-      'Seade muudetud: Seade portalFeeBasisPoints',
-      'Seade muudetud: Seade randomInvitations',
-      'Seade muudetud: Seade supportPhone',
+      'Seade muudetud: Juhuslikult kutsutavate ekspertide arv',
+      'Seade muudetud: Kasutajatoe telefon',
+      'Seade muudetud: Portaali tasu (%)',
     ]);
-    expect(listed.find(([, object]) => object!.endsWith('randomInvitations'))!.slice(2)).toEqual(['3', '5']);
+    expect(listed.find(([, object]) => object === 'Juhuslikult kutsutavate ekspertide arv')!.slice(2)).toEqual(['3', '5']);
     expect(await auditEntries(t)).toEqual([
       { actorId: user.id, action: 'settings_changed', object: 'setting/randomInvitations', before: 3, after: 5 },
       { actorId: user.id, action: 'settings_changed', object: 'setting/portalFeeBasisPoints', before: 1500, after: 1250 },

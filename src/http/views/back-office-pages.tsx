@@ -72,7 +72,11 @@ export function AuditTable({ ctx, entries, showObject = true }: { ctx: PageConte
         <tbody>
           {entries.map((entry) => {
             const href = objectHref(entry.object_type, entry.object_id);
-            const objectLabel = `${t(`audit.object.${entry.object_type}` as MessageKey)} ${entry.object_id ?? ''}`.trim();
+            // A setting is named by its label ("Portaali tasu (%)"), everything else by kind and number.
+            const objectLabel =
+              entry.object_type === 'setting' && entry.object_id && entry.object_id in settingRules
+                ? t(`settings.label.${entry.object_id}` as MessageKey)
+                : `${t(`audit.object.${entry.object_type}` as MessageKey)} ${entry.object_id ?? ''}`.trim();
             return (
               <tr key={entry.id}>
                 <td>{formatDateTime(ctx.locale, entry.created_at)}</td>
