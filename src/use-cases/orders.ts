@@ -97,6 +97,10 @@ export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, of
       notificationUrl: `${deps.publicUrl}/payments/notify/${provider.name}`,
     });
     await updatePayment(deps.db, created.payment.id, { provider_ref: started.providerRef, payment_url: started.paymentUrl, updated_at: iso(deps.clock.now()) });
+    // The timeout or the customer's cancel may have ended the order while the provider answered:
+    // never send anyone to pay for an order that is no longer waiting for it.
+    const current = await findOrder(deps.db, created.order.id);
+    if (current?.status !== 'awaiting_payment') throw new DomainError('INVALID_STATE', { entity: 'order', status: current?.status ?? 'cancelled', event: 'pay' });
     return { orderId: created.order.id, paymentUrl: started.paymentUrl };
   } catch (error) {
     if (!(error instanceof PaymentProviderError)) throw error;
