@@ -28,6 +28,8 @@ export function safeFileName(original: string, contentType: string): string {
   let name = base
     .normalize('NFC')
     .replace(/[\u0000-\u001f\u007f"<>:|?*]+/g, '')
+    // Bidirectional controls would make "invoice\u202Efdp.pdf" read as another name.
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, '')
     .replace(/\s+/g, ' ')
     .replace(/^[.\s]+/, '')
     .trim();

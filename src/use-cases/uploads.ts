@@ -96,7 +96,7 @@ export async function keepUploads(fileStore: FileStore, uploads: UploadedPart[],
  */
 export async function keepPhoto(fileStore: FileStore, uploads: UploadedPart[]): Promise<KeptFile | undefined> {
   if (uploads.length === 0) return undefined;
-  if (uploads.length > 1) throw problem('photo', 'TOO_MANY_FILES');
+  if (uploads.length > 1) throw problem('photo', 'TOO_MANY_FILES', { max: 1 });
   const upload = uploads[0]!;
   if (upload.isTruncated || upload.sizeBytes > profileLimits.photoMaxBytes) throw new DomainError('VALIDATION', { fields: { photo: 'photoTooLarge' } });
   if (upload.sizeBytes === 0) throw problem('photo', 'FILE_EMPTY', { name: upload.fileName });

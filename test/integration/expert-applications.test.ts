@@ -1021,7 +1021,7 @@ describe('the application’s photo', () => {
       const page = await browser.get(`/expert-applications/${id}/photo`);
       expect(page.status).toBe(200);
       expect(page.headers['content-type']).toBe('image/png');
-      expect(String(page.headers['content-disposition'])).toMatch(/^inline;/);
+      expect(String(page.headers['content-disposition'])).toMatch(/^attachment;/);
       expect(page.response.rawPayload.equals(samplePng())).toBe(true);
     }
 

@@ -540,7 +540,7 @@ describe('the profile photo', () => {
     const photo = await t.browser().get(url!);
     expect(photo.status).toBe(200);
     expect(photo.headers['content-type']).toBe('image/png');
-    expect(String(photo.headers['content-disposition'])).toMatch(/^inline;/);
+    expect(String(photo.headers['content-disposition'])).toMatch(/^attachment;/);
     expect(String(photo.headers['cache-control'])).toMatch(/\bpublic\b/);
     expect(photo.headers['x-content-type-options']).toBe('nosniff');
     expect(photo.response.rawPayload.equals(png)).toBe(true);

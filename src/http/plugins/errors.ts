@@ -41,7 +41,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendErrorPage(request, reply, status, kind);
     }
     // busboy reports a malformed multipart body (no boundary, a cut-off part) as a plain Error.
-    const isMalformedMultipart = !error.statusCode && /^(Multipart: |Malformed part header|Unexpected end of (form|file))/.test(error.message);
+    const isMalformedMultipart = !error.statusCode && /^(Multipart: |Malformed part header|Unexpected end of (form|file)|Part terminated early)/.test(error.message);
     const status = error.statusCode ?? (isMalformedMultipart ? 400 : 500);
     if (status >= 400 && status < 500) {
       request.log.info({ err: { code: error.code, message: error.message } }, 'client error');

@@ -14,8 +14,7 @@ import type { FlashKey } from '../context.js';
 import { actorOf, requireRole, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
-import type { FormState } from '../views/auth-pages.js';
-import { LedgerPage, MyOrdersPage, OrderPage, SandboxPaymentPage } from '../views/order-pages.js';
+import { LedgerPage, MyOrdersPage, OrderPage, SandboxPaymentPage, type OrderFormState } from '../views/order-pages.js';
 import type { RouteEnv } from './route-env.js';
 
 const refundSchema = z.object({
@@ -50,7 +49,7 @@ function tokenOf(request: FastifyRequest): string | undefined {
 export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps } = env;
 
-  const showOrder = async (request: FastifyRequest, reply: FastifyReply, id: number, form?: FormState, status = 200) => {
+  const showOrder = async (request: FastifyRequest, reply: FastifyReply, id: number, form?: OrderFormState, status = 200) => {
     const order = await getOrder(deps, actorOf(request), id);
     return sendPage(reply, <OrderPage ctx={request.ctx} order={order} {...(form ? { form } : {})} />, status);
   };
@@ -92,14 +91,14 @@ export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
       if (!form.ok) {
         // Refuses outsiders before saying what was wrong with their input.
         await getOrder(deps, actorOf(request), params.data.id);
-        return showOrder(request, reply, params.data.id, { values: form.values, errors: form.errors }, 422);
+        return showOrder(request, reply, params.data.id, { values: form.values, errors: form.errors, path }, 422);
       }
       try {
         await options.run(request, params.data.id, form.data);
       } catch (error) {
         const status = formRefusalStatus(error);
         if (!status) throw error;
-        return showOrder(request, reply, params.data.id, { values: form.values, ...formErrorsFromDomain(error as DomainError) }, status);
+        return showOrder(request, reply, params.data.id, { values: form.values, ...formErrorsFromDomain(error as DomainError), path }, status);
       }
       setFlash(reply, env.cookies, options.flash);
       return reply.redirect(`/orders/${params.data.id}${options.anchor ?? ''}`, 303);

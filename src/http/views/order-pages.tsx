@@ -79,7 +79,18 @@ function Contact({ ctx, title, contact }: { ctx: PageContext; title: string; con
 }
 
 /** `form`: what a refused post sent and why (the refund form's fields, or a general reason). */
-export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; order: OrderView; form?: FormState }) {
+/** A refused form on the order page: what was typed and why, and which form it was (the route posted to). */
+export type OrderFormState = FormState & { path?: string };
+
+/** The form state without the route it came from (the forms take only values and errors). */
+function formStateOf({ path: _path, ...state }: OrderFormState): FormState {
+  return state;
+}
+
+/** The order thread's message form posts here; its refusals belong to that form, not the delivery form. */
+const threadPath = '/orders/:id/messages';
+
+export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; order: OrderView; form?: OrderFormState }) {
   const { t } = ctx;
   const title = t('orders.title', { id: order.id });
   return (
@@ -232,7 +243,7 @@ export function OrderPage({ ctx, order, form: refundForm }: { ctx: PageContext; 
 const stars = [5, 4, 3, 2, 1] as const;
 
 /** Deliveries, the thread, acceptance, rating and disputes: what each party can do at each stage. */
-function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: OrderView; form: FormState | undefined }) {
+function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: OrderView; form: OrderFormState | undefined }) {
   const { t } = ctx;
   const isParty = order.role === 'customer' || order.role === 'expert';
   const isOpenWork = order.status === 'in_progress' || order.status === 'delivered';
@@ -270,7 +281,14 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
           <>
             <h3>{t('orders.addDeliveryTitle')}</h3>
             <p class="hint">{order.kind === 'document' ? t('orders.deliveryDocumentHint') : t('orders.deliveryHint')}</p>
-            <MessageForm ctx={ctx} action={`/orders/${order.id}/deliveries`} idPrefix="delivery-" label="orders.deliveryLabel" submit="orders.addDelivery" {...(form ?? {})} />
+            <MessageForm
+              ctx={ctx}
+              action={`/orders/${order.id}/deliveries`}
+              idPrefix="delivery-"
+              label="orders.deliveryLabel"
+              submit="orders.addDelivery"
+              {...(form && form.path !== threadPath ? formStateOf(form) : {})}
+            />
             {order.deliveries.length > 0 && (
               <form method="post" action={`/orders/${order.id}/done`} class="form">
                 <CsrfInput ctx={ctx} />
@@ -353,7 +371,16 @@ function FulfilmentSections({ ctx, order, form }: { ctx: PageContext; order: Ord
         <section class="card" aria-labelledby="thread-title" id="thread">
           <h2 id="thread-title">{t('orders.threadTitle')}</h2>
           {order.thread && order.thread.messages.length > 0 ? <MessageList ctx={ctx} messages={order.thread.messages} /> : <p class="hint">{t('orders.threadEmpty')}</p>}
-          {isParty && <MessageForm ctx={ctx} action={`/orders/${order.id}/messages`} idPrefix="thread-" label="orders.threadLabel" submit="mailbox.send" />}
+          {isParty && (
+            <MessageForm
+              ctx={ctx}
+              action={`/orders/${order.id}/messages`}
+              idPrefix="thread-"
+              label="orders.threadLabel"
+              submit="mailbox.send"
+              {...(form?.path === threadPath ? formStateOf(form) : {})}
+            />
+          )}
         </section>
       )}
 
