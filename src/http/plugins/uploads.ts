@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
@@ -44,9 +45,13 @@ export async function registerUploads(app: FastifyInstance, fileStore: FileStore
           callback(null, chunk);
         },
       });
+      const out = createWriteStream(tempPath);
       try {
-        await pipeline(part.file, counter, createWriteStream(tempPath));
+        await pipeline(part.file, counter, out);
       } catch (error) {
+        // The write stream opens its file lazily: wait until it is closed, or a file it opens
+        // after the clean-up below would stay behind, empty, for good.
+        if (!out.closed) await once(out, 'close').catch(() => undefined);
         // A cut-off upload (the client went away, a malformed body) is never recorded below:
         // remove its partial copy here, or it would stay in the temporary folder for good.
         await fileStore.discardTemp(tempPath);
