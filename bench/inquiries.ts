@@ -3,7 +3,8 @@
  *
  * Seeds 10 000 experts (20 fields, 1–3 each), 40 000 customers and 200 000 inquiries over two
  * years with 1–5 invitations each (about 600 000; experts are picked with a popularity skew, so
- * the busiest have thousands) and offers on about a third of them, into a fresh SQLite file and,
+ * the busiest have thousands) and offers on about a third of them (`seedMarketplace` in
+ * support.ts, shared with bench/main.ts), into a fresh SQLite file and,
  * when BENCH_DATABASE_URL is set, a fresh PostgreSQL schema, both through the real migrations.
  * Statuses follow the lifecycles: most inquiries are closed (expired, cancelled, ordered), the
  * last ~1 % are still open with new, seen and offered invitations. Then, through the real server
@@ -36,249 +37,21 @@ import {
 import type { DatabaseHandle, Db } from '../src/db/database.js';
 import { listExpertAgenda, listExpertInvitations } from '../src/db/repositories/inquiry-repository.js';
 import { tallinnDayOf } from '../src/domain/calendar.js';
-import { ratingScoreOf, searchTextOf } from '../src/domain/experts.js';
-import type { InquiryStatus, OfferStatus } from '../src/domain/inquiries.js';
 import { createSession } from '../src/use-cases/sessions.js';
 import { availableExperts } from '../src/use-cases/inquiries.js';
 import type { Deps } from '../src/use-cases/deps.js';
-import { forEachEngine, insertInBatches, invitationOutcome, measure, percentile, printTable, seededRandom, startBenchServer, type ResultRow } from './support.js';
+import { forEachEngine, measure, percentile, printTable, seedMarketplace, seededRandom, startBenchServer, type ResultRow } from './support.js';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const writers = Number(process.env['BENCH_WRITERS'] ?? 10);
 const expertCount = Number(process.env['BENCH_EXPERTS'] ?? 10_000);
 const inquiryCount = Number(process.env['BENCH_INQUIRIES'] ?? 200_000);
-const customerCount = Math.max(100, Math.ceil(inquiryCount / 5));
-const fieldCount = 20;
-/** Inquiries are spread over this many days before now; with 2–14 day deadlines about 1 % are still open. */
-const spanDays = 730;
 /** How many inquiries one customer sends in the write test before the next customer takes over (under the daily limit). */
 const inquiriesPerCustomer = 10;
-const inquiryChunk = 5_000;
 const dayMs = 86_400_000;
 
-const firstNames = ['Mari', 'Jaan', 'Liis', 'Andres', 'Kertu', 'Peeter', 'Anu', 'Toomas', 'Kadri', 'Margus', 'Piret', 'Rein'];
-const lastNames = ['Tamm', 'Saar', 'Sepp', 'Mägi', 'Kask', 'Kukk', 'Rebane', 'Ilves', 'Pärn', 'Koppel', 'Lepik', 'Õunapuu'];
-const topics = ['Töövaidlus', 'Üürileping', 'Pärimine', 'Kindlustushüvitis', 'Liiklusõnnetus', 'Elatis', 'Ravivead', 'Kahjunõue', 'Lahutus', 'Kuriteoteade'];
-
 const results: ResultRow[] = [];
-
-type Seeded = {
-  fieldIds: number[];
-  customerIds: number[];
-  /** Invitations per expert, and of them how many are new / seen / offered (open inquiries). */
-  perExpert: Map<number, { all: number; new: number; seen: number; offered: number }>;
-  invitations: number;
-  offers: number;
-};
-
-async function seed(db: Db): Promise<Seeded> {
-  const random = seededRandom(2026);
-  const pick = (n: number) => Math.floor(random() * n);
-  const nowMs = Date.now();
-  const longAgo = new Date(nowMs - (spanDays + 30) * dayMs).toISOString();
-
-  return db.transaction().execute(async (trx) => {
-    await insertInBatches(
-      trx,
-      'fields',
-      Array.from({ length: fieldCount }, (_, i) => ({
-        name_et: `Valdkond ${i + 1}`,
-        name_en: `Field ${i + 1}`,
-        description_et: `Valdkonna ${i + 1} kirjeldus.`,
-        description_en: `Description of field ${i + 1}.`,
-        position: i + 1,
-        is_active: 1,
-        created_at: longAgo,
-        updated_at: longAgo,
-      })),
-    );
-    const fieldIds = (await trx.selectFrom('fields').select('id').orderBy('id').execute()).map((r) => r.id);
-    const documentTypeIds = (await trx.selectFrom('document_types').select('id').orderBy('id').execute()).map((r) => r.id);
-
-    // Users: the experts, then the customers, then one moderator (who triaged the general inquiries).
-    const userCount = expertCount + customerCount + 1;
-    await insertInBatches(
-      trx,
-      'users',
-      Array.from({ length: userCount }, (_, i) => ({
-        email: i < expertCount ? `ekspert${i + 1}@example.ee` : i < expertCount + customerCount ? `klient${i + 1 - expertCount}@example.ee` : 'moderaator@example.ee',
-        email_verified_at: longAgo,
-        name: `${firstNames[pick(firstNames.length)]} ${lastNames[pick(lastNames.length)]}`,
-        phone: null,
-        password_hash: 'not-a-login-account',
-        locale: i % 7 === 0 ? 'en' : 'et',
-        created_at: longAgo,
-        updated_at: longAgo,
-        blocked_at: null,
-      })),
-    );
-    const users = await trx.selectFrom('users').select(['id', 'name']).orderBy('id').execute();
-    const experts = users.slice(0, expertCount);
-    const customerIds = users.slice(expertCount, expertCount + customerCount).map((u) => u.id);
-    const moderatorId = users[userCount - 1]!.id;
-    await insertInBatches(trx, 'user_roles', [
-      ...experts.map((u) => ({ user_id: u.id, role: 'expert', granted_at: longAgo })),
-      { user_id: moderatorId, role: 'moderator', granted_at: longAgo },
-    ]);
-    await insertInBatches(
-      trx,
-      'expert_profiles',
-      experts.map((user, i) => {
-        const ratingCount = random() < 0.7 ? 1 + pick(40) : 0;
-        const ratingSum = ratingCount === 0 ? 0 : Math.min(5 * ratingCount, Math.max(ratingCount, Math.round(ratingCount * (2.5 + random() * 2.5))));
-        const bio = `Nõustan teemadel ${topics[pick(topics.length)]!.toLowerCase()} ja ${topics[pick(topics.length)]!.toLowerCase()}. ${'Pikaajaline kogemus. '.repeat(1 + pick(10))}`;
-        const qualifications = 'Magistrikraad, kutsetunnistus.';
-        return {
-          user_id: user.id,
-          display_name: user.name,
-          organisation_id: null,
-          qualifications,
-          bio,
-          price_level: 1 + pick(3),
-          photo_file_id: null,
-          is_on_leave: random() < 0.05 ? 1 : 0,
-          leave_until: null,
-          is_active: 1,
-          rating_count: ratingCount,
-          rating_sum: ratingSum,
-          rating_score: ratingScoreOf(ratingCount, ratingSum),
-          search_text: searchTextOf([user.name, qualifications, bio]),
-          approved_at: new Date(Date.parse(longAgo) + i * 60_000).toISOString(),
-          updated_at: longAgo,
-        };
-      }),
-      500,
-    );
-    // Each expert serves 1–3 fields; a field's experts are ordered by a popularity shared across
-    // fields, and an inquiry's experts are drawn with a skew towards the popular ones.
-    const popularity = new Map(experts.map((e) => [e.id, random()]));
-    const byField = new Map<number, number[]>(fieldIds.map((id) => [id, []]));
-    const expertFields = experts.flatMap((expert) => {
-      const chosen = new Set<number>();
-      const n = 1 + pick(3);
-      while (chosen.size < n) chosen.add(fieldIds[pick(fieldIds.length)]!);
-      for (const fieldId of chosen) byField.get(fieldId)!.push(expert.id);
-      return [...chosen].map((fieldId) => ({ expert_id: expert.id, field_id: fieldId }));
-    });
-    await insertInBatches(trx, 'expert_fields', expertFields);
-    for (const list of byField.values()) list.sort((a, b) => popularity.get(a)! - popularity.get(b)!);
-
-    const perExpert = new Map<number, { all: number; new: number; seen: number; offered: number }>(experts.map((e) => [e.id, { all: 0, new: 0, seen: 0, offered: 0 }]));
-    let invitationTotal = 0;
-    let offerTotal = 0;
-    for (let start = 0; start < inquiryCount; start += inquiryChunk) {
-      const size = Math.min(inquiryChunk, inquiryCount - start);
-      const inquiries = Array.from({ length: size }, (_, k) => {
-        const i = start + k;
-        const createdMs = nowMs - (spanDays * dayMs * (inquiryCount - i)) / inquiryCount;
-        const deadlineMs = createdMs + (2 + pick(13)) * dayMs;
-        const isGeneral = random() < 0.1;
-        const isLive = deadlineMs > nowMs;
-        const r = random();
-        let status: InquiryStatus;
-        if (isLive) status = isGeneral && nowMs - createdMs < dayMs ? 'triage' : r < 0.05 ? 'cancelled' : 'open';
-        else if (isGeneral && r < 0.1) status = 'rejected';
-        else status = r < 0.25 ? 'ordered' : r < 0.45 ? 'cancelled' : 'expired';
-        const hasField = !(isGeneral && (status === 'triage' || status === 'rejected'));
-        const isTriaged = isGeneral && hasField;
-        const kind = random() < 0.8 ? 'consultation' : 'document';
-        const closedMs =
-          status === 'expired' ? deadlineMs : status === 'ordered' || status === 'cancelled' ? createdMs + random() * (Math.min(deadlineMs, nowMs) - createdMs) : status === 'rejected' ? createdMs + 3_600_000 : undefined;
-        const topic = topics[pick(topics.length)]!;
-        return {
-          customer_id: customerIds[pick(customerIds.length)]!,
-          kind,
-          is_general: isGeneral ? 1 : 0,
-          field_id: hasField ? fieldIds[pick(fieldIds.length)]! : null,
-          document_type_id: kind === 'document' ? documentTypeIds[pick(documentTypeIds.length)]! : null,
-          purpose: kind === 'document' ? 'Esitada kohtule või kindlustusele.' : null,
-          title: `${topic}: vajan nõu (nr ${i + 1})`,
-          description: `${topic}. ${'Kirjeldus sellest, mis juhtus, ja millised dokumendid mul on. '.repeat(2 + pick(10))}`,
-          language: random() < 0.85 ? 'et' : random() < 0.5 ? 'en' : 'ru',
-          status,
-          deadline_at: new Date(deadlineMs).toISOString(),
-          wished_by: random() < 0.2 ? tallinnDayOf(new Date(deadlineMs + 7 * dayMs)) : null,
-          triaged_by: isTriaged ? moderatorId : null,
-          triaged_at: isTriaged ? new Date(createdMs + 3_600_000).toISOString() : null,
-          triage_note: null,
-          random_pool_size: isTriaged ? 50 + pick(900) : null,
-          created_at: new Date(createdMs).toISOString(),
-          updated_at: new Date(closedMs ?? createdMs).toISOString(),
-          closed_at: closedMs === undefined ? null : new Date(closedMs).toISOString(),
-        };
-      });
-      const lastInquiryId = (await trx.selectFrom('inquiries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0;
-      await insertInBatches(trx, 'inquiries', inquiries, 500);
-      const inquiryIds = (await trx.selectFrom('inquiries').select('id').where('id', '>', lastInquiryId).orderBy('id').execute()).map((r) => r.id);
-
-      const invitations: Record<string, unknown>[] = [];
-      /** Per invitation: the offer it has (if any) and its inquiry's deadline. */
-      const offerOf: { status: OfferStatus | null; deadline: string }[] = [];
-      inquiries.forEach((inquiry, k) => {
-        if (inquiry.field_id === null || inquiry.status === 'triage' || inquiry.status === 'rejected') return;
-        const pool = byField.get(inquiry.field_id)!;
-        const n = inquiry.is_general === 1 ? 3 : 1 + pick(5);
-        const chosen = new Set<number>();
-        while (chosen.size < Math.min(n, pool.length)) chosen.add(pool[Math.floor(pool.length * random() ** 2)]!);
-        const sentAt = inquiry.triaged_at ?? inquiry.created_at;
-        [...chosen].forEach((expertId, j) => {
-          const { status, offer } = invitationOutcome(inquiry.status, j === 0, random());
-          const hasAnswered = offer !== null || status === 'declined';
-          // Some never opened an invitation that closed without their answer.
-          const isUnopened = status === 'new' || (!hasAnswered && status !== 'seen' && random() < 0.3);
-          const seenAt = isUnopened ? null : new Date(Date.parse(sentAt) + (1 + pick(48)) * 3_600_000).toISOString();
-          invitations.push({
-            inquiry_id: inquiryIds[k]!,
-            expert_id: expertId,
-            status,
-            question_state: (status === 'seen' || status === 'offered') && random() < 0.2 ? (random() < 0.5 ? 'waiting' : 'answered') : 'none',
-            conversation_id: null,
-            is_random: inquiry.is_general,
-            decline_reason: status === 'declined' ? 'tooBusy' : null,
-            decline_note: null,
-            seen_at: seenAt,
-            responded_at: hasAnswered ? seenAt : null,
-            reminded_at: null,
-            created_at: sentAt,
-            updated_at: inquiry.updated_at,
-          });
-          offerOf.push({ status: offer, deadline: inquiry.deadline_at });
-          const counts = perExpert.get(expertId)!;
-          counts.all += 1;
-          if (status === 'new' || status === 'seen' || status === 'offered') counts[status] += 1;
-        });
-      });
-      const lastInvitationId = (await trx.selectFrom('invitations').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0;
-      await insertInBatches(trx, 'invitations', invitations);
-      const invitationIds = (await trx.selectFrom('invitations').select('id').where('id', '>', lastInvitationId).orderBy('id').execute()).map((r) => r.id);
-      const offers = invitations.flatMap((invitation, j) => {
-        const { status, deadline } = offerOf[j]!;
-        if (!status) return [];
-        const at = (invitation['seen_at'] as string | null) ?? (invitation['created_at'] as string);
-        return [
-          {
-            inquiry_id: invitation['inquiry_id'],
-            invitation_id: invitationIds[j]!,
-            expert_id: invitation['expert_id'],
-            status,
-            price_cents: 100 * (50 + pick(450)),
-            delivery_date: tallinnDayOf(new Date(Date.parse(deadline) + (3 + pick(20)) * dayMs)),
-            note: 'Sisaldab kirjalikku vastust ja ühte täpsustavat kõnet.',
-            valid_until: tallinnDayOf(new Date(Date.parse(deadline) - 1)),
-            expires_at: deadline,
-            created_at: at,
-            updated_at: at,
-          },
-        ];
-      });
-      await insertInBatches(trx, 'offers', offers);
-      invitationTotal += invitations.length;
-      offerTotal += offers.length;
-    }
-    return { fieldIds, customerIds, perExpert, invitations: invitationTotal, offers: offerTotal };
-  });
-}
 
 // ---- query plans ----
 
@@ -404,7 +177,7 @@ async function writeLoad(
 
 async function benchEngine(engine: string, database: DatabaseHandle, dataDir: string): Promise<void> {
   const seedStarted = performance.now();
-  const seeded = await seed(database.db);
+  const seeded = await seedMarketplace(database.db, { experts: expertCount, inquiries: inquiryCount });
   // Fresh statistics for the planners (PostgreSQL's autovacuum would do it after a bulk load).
   await sql`analyze`.execute(database.db);
   results.push({
