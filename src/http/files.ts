@@ -3,28 +3,28 @@ import type { FileRow } from '../db/schema.js';
 import type { Deps } from '../use-cases/deps.js';
 
 /** A name for the Content-Disposition header: ASCII fallback plus the exact name (RFC 6266 / 5987). */
-export function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
+export function contentDisposition(name: string): string {
   const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '') || 'file';
   // encodeURIComponent leaves ' ( ) * bare, which RFC 5987's attr-char does not allow.
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /**
- * Streams a stored file. Documents go out as attachments; images (checked by content on upload)
- * may be shown inline. Either way nothing in them can run: nosniff and a sandboxing CSP.
+ * Streams a stored file, always as an attachment (an <img> shows one just the same), and nothing
+ * in it can run: nosniff and a sandboxing CSP.
  * `name` replaces the uploaded file name where that name is nobody else's business.
  */
 export function sendStoredFile(
   reply: FastifyReply,
   deps: Pick<Deps, 'fileStore'>,
   file: FileRow,
-  options: { disposition: 'attachment' | 'inline'; cacheControl: string; name?: string },
+  options: { cacheControl: string; name?: string },
 ): FastifyReply {
   return reply
     .header('content-type', file.content_type)
     .header('content-length', String(file.size_bytes))
-    .header('content-disposition', contentDisposition(options.disposition, options.name ?? file.original_name))
+    .header('content-disposition', contentDisposition(options.name ?? file.original_name))
     .header('cache-control', options.cacheControl)
     .header('content-security-policy', "default-src 'none'; sandbox")
     .send(deps.fileStore.read(file.storage_key));

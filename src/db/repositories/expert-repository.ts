@@ -1,5 +1,6 @@
 import { sql, type Insertable, type SelectQueryBuilder, type Updateable } from 'kysely';
 import type { Database, ExpertProfileRow, ExpertProfilesTable, UsersTable } from '../schema.js';
+import { containsPattern } from './like-pattern.js';
 import type { Executor } from './user-repository.js';
 
 // ---- organisations ----
@@ -118,11 +119,6 @@ export type DirectoryRow = {
   approvedAt: string;
   bioExcerpt: string;
 };
-
-/** A `%…%` pattern matching the text literally (LIKE wildcards escaped). */
-function containsPattern(word: string): string {
-  return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * One page of listed experts (active profile, account not blocked), available ones first, then

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { containsPattern } from './like-pattern.js';
 import type { Executor } from './user-repository.js';
 
 /** What still ties a person to others and must end before their account can be deleted. */
@@ -247,11 +248,6 @@ export async function anonymiseUser(
   return true;
 }
 
-/** A LIKE pattern matching text that contains `needle` anywhere (with ESCAPE '\\'). */
-function containing(needle: string): string {
-  return `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
  * Others keep their rows but lose the person's name and inquiry titles: the threads about the
  * person's inquiries are renamed, others' notices have every parameter that is exactly such a
@@ -279,7 +275,7 @@ async function forgetInOthersRecords(
     .selectFrom('notices')
     .select(['id', 'params'])
     .where('user_id', '!=', userId)
-    .where((eb) => eb.or(needles.map((n) => sql<boolean>`${eb.ref('params')} like ${containing(JSON.stringify(n).slice(1, -1))} escape '\\'`)))
+    .where((eb) => eb.or(needles.map((n) => sql<boolean>`${eb.ref('params')} like ${containsPattern(JSON.stringify(n).slice(1, -1))} escape '\\'`)))
     .execute();
   for (const notice of notices) {
     const params = JSON.parse(notice.params) as Record<string, unknown>;
@@ -295,6 +291,6 @@ async function forgetInOthersRecords(
   await trx
     .updateTable('outbox_emails')
     .set({ subject: input.redactedEmail, text_body: input.redactedEmail, html_body: `<p>${input.redactedEmail}</p>` })
-    .where((eb) => eb.or(needles.flatMap((n) => [sql<boolean>`${eb.ref('subject')} like ${containing(n)} escape '\\'`, sql<boolean>`${eb.ref('text_body')} like ${containing(n)} escape '\\'`])))
+    .where((eb) => eb.or(needles.flatMap((n) => [sql<boolean>`${eb.ref('subject')} like ${containsPattern(n)} escape '\\'`, sql<boolean>`${eb.ref('text_body')} like ${containsPattern(n)} escape '\\'`])))
     .execute();
 }

@@ -1,6 +1,7 @@
 import type { GrantableRole, Locale } from '../../domain/roles.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Db } from '../database.js';
+import { containsPattern } from './like-pattern.js';
 import { sql, type Transaction } from 'kysely';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../schema.js';
 
@@ -77,7 +78,7 @@ export async function listUsers(
     query = query.where('id', 'in', db.selectFrom('user_roles').select('user_id').where('role', 'in', roles));
   }
   if (options.search) {
-    const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(options.search.toLowerCase());
     // ESCAPE is explicit: PostgreSQL defaults to backslash, SQLite has no default at all.
     query = query.where((eb) =>
       eb.or([

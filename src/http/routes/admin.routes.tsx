@@ -7,6 +7,7 @@ import { listUsers, userListFilters } from '../../db/repositories/user-repositor
 import { auditActions, auditObjectTypes } from '../../domain/audit.js';
 import { isCalendarDate, startOfTallinnDay } from '../../domain/calendar.js';
 import { DomainError } from '../../domain/errors.js';
+import { endOfTallinnDay } from '../../domain/inquiries.js';
 import { orderStatuses } from '../../domain/orders.js';
 import { settingKeys, type SettingKey, type Settings } from '../../domain/settings.js';
 import type { MessageKey } from '../../i18n/index.js';
@@ -44,9 +45,6 @@ const ordersQuery = z.object({
 });
 const tallinnDay = z.string().refine(isCalendarDate).optional().catch(undefined);
 
-function dayAfter(day: string): string {
-  return new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-}
 const auditQuery = z.object({
   action: z.enum(auditActions).optional().catch(undefined),
   objectType: z.enum(auditObjectTypes).optional().catch(undefined),
@@ -101,10 +99,14 @@ export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
     return userPage(request, reply, params.data.id);
   });
 
-  /** Runs an account action; a refusal shows the user's page again with the reason. */
-  const accountAction = async (request: FastifyRequest, reply: FastifyReply, run: (userId: number) => Promise<void>) => {
+  /**
+   * Runs an account action; input the form could not parse (`invalid`), or a refusal, shows the
+   * user's page again with what was typed and why.
+   */
+  const accountAction = async (request: FastifyRequest, reply: FastifyReply, run: (userId: number) => Promise<void>, invalid?: FormState) => {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
+    if (invalid) return userPage(request, reply, params.data.id, invalid, 422);
     try {
       await run(params.data.id);
     } catch (error) {
@@ -122,12 +124,12 @@ export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   app.post('/admin/users/:id/block', { preHandler: isStaff }, async (request, reply) => {
     const form = parseForm(blockSchema, request.body);
-    if (!form.ok) {
-      const params = idParam.safeParse(request.params);
-      if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
-      return userPage(request, reply, params.data.id, { errors: form.errors, values: form.values }, 422);
-    }
-    return accountAction(request, reply, (id) => setBlocked(deps, actorOf(request), id, { isBlocked: true, reason: form.data.reason }));
+    return accountAction(
+      request,
+      reply,
+      (id) => setBlocked(deps, actorOf(request), id, { isBlocked: true, reason: form.ok ? form.data.reason : '' }),
+      form.ok ? undefined : { errors: form.errors, values: form.values },
+    );
   });
 
   app.post('/admin/users/:id/unblock', { preHandler: isStaff }, async (request, reply) =>
@@ -179,7 +181,7 @@ export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
       actorId: query.actor,
       from: query.from ? startOfTallinnDay(query.from).toISOString() : undefined,
       // "To" includes the whole day: entries before the start of the next Tallinn day.
-      to: query.to ? startOfTallinnDay(dayAfter(query.to)).toISOString() : undefined,
+      to: query.to ? endOfTallinnDay(query.to).toISOString() : undefined,
     };
     const entries = await listAuditEntries(deps.db, filter, { limit: auditPageSize + 1, beforeId: query.before });
     const hasMore = entries.length > auditPageSize;

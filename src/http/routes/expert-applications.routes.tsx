@@ -144,7 +144,7 @@ export function expertApplicationRoutes(app: FastifyInstance, env: RouteEnv): vo
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const file = await getApplicationPhoto(deps, actorOf(request), params.data.id);
-    return sendStoredFile(reply, deps, file, { disposition: 'attachment', cacheControl: 'private, no-store' });
+    return sendStoredFile(reply, deps, file, { cacheControl: 'private, no-store' });
   });
 
   // ---- review ----

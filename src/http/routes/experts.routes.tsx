@@ -87,7 +87,7 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
     // Public like the profile; the URL names the file, so a new photo is a new URL. The name the
     // expert uploaded it under stays private (people name files after themselves, ID code and all).
     const extension = allowedFileTypes[file.content_type]?.extensions[0] ?? 'bin';
-    return sendStoredFile(reply, deps, file, { disposition: 'attachment', cacheControl: 'public, max-age=86400', name: `expert-${params.data.id}.${extension}` });
+    return sendStoredFile(reply, deps, file, { cacheControl: 'public, max-age=86400', name: `expert-${params.data.id}.${extension}` });
   });
 
   const showEditPage = async (request: FastifyRequest, reply: FastifyReply, expertId: number, state: ProfileFormState & { leaveErrors?: FormState['errors']; leaveValues?: FormState['values'] } = {}, status = 200) => {

@@ -205,7 +205,7 @@ export function inquiryRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = fileParams.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const file = await getInquiryFile(deps, actorOf(request), params.data.id, params.data.fileId);
-    return sendStoredFile(reply, deps, file, { disposition: 'attachment', cacheControl: 'private, no-store' });
+    return sendStoredFile(reply, deps, file, { cacheControl: 'private, no-store' });
   });
 
   /**

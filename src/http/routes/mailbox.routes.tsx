@@ -80,7 +80,7 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const file = await getConversationFile(deps, actorOf(request), params.data.id);
-    return sendStoredFile(reply, deps, file, { disposition: 'attachment', cacheControl: 'private, no-store' });
+    return sendStoredFile(reply, deps, file, { cacheControl: 'private, no-store' });
   });
 
   // The live unread count (server-sent events): an enhancement; without JavaScript every page
