@@ -117,7 +117,14 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
   const now = deps.clock.now();
   const problems = inquiryProblems(input, now, uploads.length);
   if (input.fieldId !== undefined && !problems['expertIds']) {
-    const available = new Set((await availableExperts(deps, actor, input.fieldId)).map((e) => e.id));
+    // Only the chosen experts are looked up: a big field has thousands.
+    const chosen = await listAvailableExperts(deps.db, input.fieldId, {
+      now: iso(now),
+      excludeUserId: actor.id,
+      limit: input.expertIds.length,
+      onlyIds: input.expertIds,
+    });
+    const available = new Set(chosen.map((e) => e.id));
     if (input.expertIds.some((id) => !available.has(id))) problems['expertIds'] = 'expertUnavailable';
   }
   if (input.documentTypeId !== undefined && !problems['documentTypeId']) {

@@ -127,8 +127,10 @@ export type DirectoryRow = {
  */
 export async function listDirectory(db: Executor, query: DirectoryQuery): Promise<{ rows: DirectoryRow[]; total: number }> {
   // The filters other than the field, applied to both queries below.
-  const filtered = <Q extends SelectQueryBuilder<Database & { p: ExpertProfilesTable; u: UsersTable }, 'p' | 'u', object>>(q: Q): Q => {
-    let result = q.where('p.is_active', '=', 1).where('u.blocked_at', 'is', null);
+  // `drivenByField`: the query starts from the field's index entries, so `+p.is_active` keeps
+  // SQLite from walking every profile by a sort index led by is_active (true of nearly all) instead.
+  const filtered = <Q extends SelectQueryBuilder<Database & { p: ExpertProfilesTable; u: UsersTable }, 'p' | 'u', object>>(q: Q, drivenByField = false): Q => {
+    let result = q.where(drivenByField ? sql<number>`+p.is_active` : 'p.is_active', '=', 1).where('u.blocked_at', 'is', null);
     for (const word of query.words) {
       result = result.where(sql<boolean>`p.search_text like ${containsPattern(word)} escape '\\'`);
     }
@@ -173,6 +175,7 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
             .innerJoin('expert_profiles as p', 'p.user_id', 'ef.expert_id')
             .innerJoin('users as u', 'u.id', 'p.user_id')
             .where('ef.field_id', '=', query.fieldId),
+          true,
         );
 
   // The ORDER BY matches one of the three indexes column for column.

@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
@@ -350,18 +350,27 @@ export type AvailableExpert = {
  * account that is not blocked, not on leave (a leave whose return day has come counts as ended
  * even before the sweep clears it). Best rated first; `excludeUserId` (the customer) left out.
  */
-export async function listAvailableExperts(db: Executor, fieldId: number, options: { now: string; excludeUserId: number; limit: number }): Promise<AvailableExpert[]> {
-  const rows = await db
+export async function listAvailableExperts(
+  db: Executor,
+  fieldId: number,
+  options: { now: string; excludeUserId: number; limit: number; onlyIds?: readonly number[] },
+): Promise<AvailableExpert[]> {
+  if (options.onlyIds?.length === 0) return [];
+  let query = db
     .selectFrom('expert_fields as ef')
     .innerJoin('expert_profiles as p', 'p.user_id', 'ef.expert_id')
     .innerJoin('users as u', 'u.id', 'p.user_id')
     .innerJoin('user_roles as r', (join) => join.onRef('r.user_id', '=', 'u.id').on('r.role', '=', 'expert'))
     .select(['p.user_id', 'p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
     .where('ef.field_id', '=', fieldId)
-    .where('p.is_active', '=', 1)
+    // `+`: start from the field's index entries, not from a profile index led by is_active (true
+    // of nearly every profile), which SQLite would otherwise walk whole (10 ms → 2 ms at 10 000 experts).
+    .where(sql<number>`+p.is_active`, '=', 1)
     .where('u.blocked_at', 'is', null)
     .where('u.id', '!=', options.excludeUserId)
-    .where((eb) => eb.or([eb('p.is_on_leave', '=', 0), eb.and([eb('p.leave_until', 'is not', null), eb('p.leave_until', '<=', options.now)])]))
+    .where((eb) => eb.or([eb('p.is_on_leave', '=', 0), eb.and([eb('p.leave_until', 'is not', null), eb('p.leave_until', '<=', options.now)])]));
+  if (options.onlyIds) query = query.where('ef.expert_id', 'in', options.onlyIds);
+  const rows = await query
     .orderBy('p.rating_score', 'desc')
     .orderBy('p.rating_count', 'desc')
     .orderBy('p.user_id')
