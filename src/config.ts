@@ -68,6 +68,11 @@ const envSchema = z.object({
   MAX_FILE_MEGABYTES: positiveInt.max(25).default(10),
   /** Files per inquiry, message or delivery; at most 10. */
   MAX_FILES_PER_MESSAGE: positiveInt.max(10).default(5),
+  /**
+   * Seconds an anonymous visitor's directory or profile page is served from memory (0: never).
+   * Defaults to 5 in production and 0 elsewhere, so a change shows at once while developing.
+   */
+  PUBLIC_PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
 });
@@ -89,6 +94,8 @@ export type Config = {
   mail: { smtpUrl: string | undefined; from: string };
   logLevel: string;
   runWorker: boolean;
+  /** How long anonymous directory and profile pages are served from memory; 0: not at all. */
+  publicPageCacheMs: number;
   payments: {
     provider: 'sandbox' | 'montonio';
     montonio: { accessKey: string; secretKey: string; apiUrl: string } | undefined;
@@ -140,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
+    publicPageCacheMs: (e.PUBLIC_PAGE_CACHE_SECONDS ?? (e.NODE_ENV === 'production' ? 5 : 0)) * 1_000,
     payments: {
       provider: e.PAYMENT_PROVIDER,
       montonio:

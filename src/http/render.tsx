@@ -5,13 +5,19 @@ import { defaultLocale, translator } from '../i18n/index.js';
 import type { PageContext } from './context.js';
 import { ErrorPage, type ErrorKind } from './views/error-page.js';
 
+/** A page component as a whole HTML document. */
+export function pageHtml(node: VNode): string {
+  return '<!doctype html>' + render(node);
+}
+
+/** Sends an HTML document no cache may keep (pages carry a per-visitor CSRF token). */
+export function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+}
+
 /** Renders a page component to HTML and sends it. */
 export function sendPage(reply: FastifyReply, node: VNode, status = 200): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .send('<!doctype html>' + render(node));
+  return sendHtml(reply, pageHtml(node), status);
 }
 
 /** The request's page context, or a plain anonymous one when the failure came before it was built. */

@@ -13,6 +13,7 @@ import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
 import type { FormState } from '../views/auth-pages.js';
 import { DirectoryPage, ProfileEditPage, ProfilePage, type ProfileFormState } from '../views/expert-pages.js';
+import { PublicPageCache } from '../public-page-cache.js';
 import type { RouteEnv } from './route-env.js';
 
 
@@ -55,6 +56,7 @@ function profileChoices(body: unknown): NonNullable<ProfileFormState['chosen']> 
 
 export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps } = env;
+  const publicPages = new PublicPageCache(env.config.publicPageCacheMs, deps.clock);
 
   app.get('/experts', async (request, reply) => {
     const query = directoryQuery.parse(request.query ?? {});
@@ -67,17 +69,21 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
       sort: query.sort,
       page: query.page,
     };
-    const result = await searchDirectory(deps, filters, request.ctx.locale);
-    return sendPage(reply, <DirectoryPage ctx={request.ctx} result={result} filters={filters} />);
+    return publicPages.send(request, reply, async () => {
+      const result = await searchDirectory(deps, filters, request.ctx.locale);
+      return (ctx) => <DirectoryPage ctx={ctx} result={result} filters={filters} />;
+    });
   });
 
   app.get('/experts/:id', async (request, reply) => {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
-    const profile = await getPublicProfile(deps, params.data.id, request.ctx.locale);
-    const actor = request.ctx.actor;
-    const canEdit = actor !== undefined && (actor.id === profile.id || hasRole(actor, 'admin'));
-    return sendPage(reply, <ProfilePage ctx={request.ctx} profile={profile} canEdit={canEdit} />);
+    return publicPages.send(request, reply, async () => {
+      const profile = await getPublicProfile(deps, params.data.id, request.ctx.locale);
+      const actor = request.ctx.actor;
+      const canEdit = actor !== undefined && (actor.id === profile.id || hasRole(actor, 'admin'));
+      return (ctx) => <ProfilePage ctx={ctx} profile={profile} canEdit={canEdit} />;
+    });
   });
 
   app.get('/experts/:id/photo', async (request, reply) => {
