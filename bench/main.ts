@@ -9,7 +9,8 @@
  * bare `node:http` server (bench/baseline.ts, its own process) that answers with the very bytes
  * the portal sent for each page, from memory. The same load generator (keep-alive sockets on
  * loopback, `loadRaw`), with the same connections, measures throughput and p50/p99 of
- *   - the directory (all experts, one field) and a public profile, anonymously;
+ *   - the directory (all experts, one field) and a public profile, anonymously (served from memory
+ *     for PUBLIC_PAGE_CACHE_SECONDS, decision 014), and the field page and profile signed in (rendered);
  *   - My menu of the busiest expert, an inquiry's page as its customer and as an invited expert,
  *     the busiest expert's mailbox and their long thread, with real sessions;
  *   - creating an inquiry (POST /inquiries, multipart, to 5 experts), making an offer and
@@ -656,6 +657,9 @@ function pagesOf(dataset: Dataset, cookies: { busiest: string; customer: string;
     { key: 'directory', label: 'directory: GET /experts', kind: 'public', spec: get('directory', '/experts', anonymousCookie) },
     { key: 'field', label: 'directory, one field: GET /experts?field=<id>', kind: 'public', spec: get('field', `/experts?field=${dataset.fieldId}`, anonymousCookie) },
     { key: 'profile', label: 'public profile: GET /experts/<id>', kind: 'public', spec: get('profile', `/experts/${dataset.busiestExpert.id}`, anonymousCookie) },
+    // Signed in, the same pages are rendered for every request (decision 014): what a cache miss costs.
+    { key: 'field-signed-in', label: 'directory, one field, signed in: GET /experts?field=<id>', kind: 'signed-in', spec: get('field-signed-in', `/experts?field=${dataset.fieldId}`, cookies.customer) },
+    { key: 'profile-signed-in', label: 'public profile, signed in: GET /experts/<id>', kind: 'signed-in', spec: get('profile-signed-in', `/experts/${dataset.busiestExpert.id}`, cookies.customer) },
     { key: 'my', label: 'My menu, busiest expert: GET /my', kind: 'signed-in', spec: get('my', '/my', cookies.busiest) },
     { key: 'inquiry-customer', label: "inquiry, customer's view: GET /inquiries/<id>", kind: 'signed-in', spec: get('inquiry-customer', `/inquiries/${inquiry.id}`, cookies.customer) },
     { key: 'inquiry-expert', label: "inquiry, invited expert's view: GET /inquiries/<id>", kind: 'signed-in', spec: get('inquiry-expert', `/inquiries/${inquiry.id}`, cookies.invited) },

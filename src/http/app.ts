@@ -37,29 +37,35 @@ export type AppOptions = {
 /** Builds the web application; it never listens (server.ts does), so tests can inject requests. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, deps } = options;
+  const requestIdPrefix = `${randomToken(3)}-`;
+  let requestCount = 0;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy ? ['127.0.0.1', '::1'] : false,
     bodyLimit: 256 * 1024,
-    genReqId: () => randomToken(9),
+    // A random prefix per process and a counter: unique in the logs without a random draw per request.
+    genReqId: () => `${requestIdPrefix}${(++requestCount).toString(36)}`,
     routerOptions: { maxParamLength: 200 },
   });
 
   // One log line per request: id, method, route, status, time, user; never the query string,
   // which can hold single-use tokens.
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-        userId: request.ctx?.actor?.id,
-      },
-      'request',
-    );
-  });
+  const logsEachRequest = options.logger !== false && ['trace', 'debug', 'info'].includes(options.logger.level);
+  if (logsEachRequest) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        {
+          method: request.method,
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          userId: request.ctx?.actor?.id,
+        },
+        'request',
+      );
+    });
+  }
 
   const isSecure = config.session.cookieSecure;
   await app.register(fastifyHelmet, {
