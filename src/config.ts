@@ -80,6 +80,11 @@ const envSchema = z.object({
 export type Config = {
   env: 'development' | 'production' | 'test';
   isDevelopment: boolean;
+  /**
+   * The Sent e-mail page open to everyone, signed in or not: outside production and only while
+   * no SMTP server is set, when the stored e-mails never leave and the page is the only mailbox.
+   */
+  isSentEmailOpen: boolean;
   host: string;
   port: number;
   publicUrl: string;
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     isDevelopment: e.NODE_ENV !== 'production',
+    isSentEmailOpen: e.NODE_ENV !== 'production' && !e.SMTP_URL,
     host: e.HOST,
     port: e.PORT,
     publicUrl,

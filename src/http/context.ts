@@ -70,7 +70,8 @@ export type PageContext = {
   currentPath: string;
   flash: FlashKey | undefined;
   unreadCount: number;
-  isDevelopment: boolean;
+  /** Everyone may read the Sent e-mail page (Config.isSentEmailOpen). */
+  isSentEmailOpen: boolean;
   support: { email: string; skype: string | undefined; phone: string | undefined };
   /** Upload limits from the settings, for the forms' hints. */
   uploads: { maxFiles: number; maxFileMegabytes: number };

@@ -32,7 +32,7 @@ function contextOf(request: FastifyRequest): PageContext {
     currentPath: '/',
     flash: undefined,
     unreadCount: 0,
-    isDevelopment: false,
+    isSentEmailOpen: false,
     support: { email: '', skype: undefined, phone: undefined },
     uploads: { maxFiles: 0, maxFileMegabytes: 0 },
   };

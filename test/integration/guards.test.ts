@@ -379,6 +379,25 @@ describe('the sent e-mail pages', () => {
       expect(page.body).toContain('Konsult');
     });
   });
+
+  describe('in development with an SMTP server set', () => {
+    beforeEach(async () => {
+      t = await createTestApp({ env: { NODE_ENV: 'development', SMTP_URL: 'smtp://127.0.0.1:1' } });
+    });
+
+    it('keeps every e-mail to admins: they leave for real mailboxes, the page is no longer the only one', async () => {
+      const id = await oneEmail();
+      for (const path of ['/sent-emails', `/sent-emails/${id}`, `/sent-emails/${id}/html`]) {
+        const page = await t.browser().get(path);
+        expect(page.status).toBe(303);
+        expect(page.location).toBe(`/login?next=${encodeURIComponent(path)}`);
+      }
+      const customer = await signedIn([]);
+      expect((await customer.get('/sent-emails')).status).toBe(403);
+      expect((await customer.get('/my')).body).not.toContain('href="/sent-emails"');
+      expect((await t.browser().get('/')).body).not.toContain('href="/sent-emails"');
+    });
+  });
 });
 
 describe('pages that need a signed-in user', () => {

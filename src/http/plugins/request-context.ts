@@ -22,7 +22,7 @@ export function cookieNames(isSecure: boolean): CookieNames {
 
 export type RequestContextOptions = {
   deps: Deps;
-  config: Pick<Config, 'isDevelopment' | 'session'>;
+  config: Pick<Config, 'isSentEmailOpen' | 'session'>;
   secret: string;
 };
 
@@ -83,7 +83,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       currentPath: request.url,
       flash,
       unreadCount: session ? await unreadCount(deps, session.actor) : 0,
-      isDevelopment: config.isDevelopment,
+      isSentEmailOpen: config.isSentEmailOpen,
       support: { email: settings.supportEmail, skype: settings.supportSkype || undefined, phone: settings.supportPhone || undefined },
       uploads: { maxFiles: settings.maxFilesPerMessage, maxFileMegabytes: settings.maxFileMegabytes },
     };

@@ -219,9 +219,9 @@ export function adminRoutes(app: FastifyInstance, env: RouteEnv): void {
     return sendPage(reply, <UsersPage ctx={request.ctx} items={items} total={total} page={query.page} pages={pages} search={search} filter={filter} />);
   });
 
-  // "Sent e-mail": admins always; in development mode anyone, so a newcomer can follow every
-  // flow without a mail server.
-  const canReadSentEmail = config.isDevelopment ? [] : [requireRole('admin')];
+  // "Sent e-mail": admins always; anyone only outside production while no SMTP server is set
+  // (the e-mails never leave, so this page is the only mailbox a newcomer trying the portal has).
+  const canReadSentEmail = config.isSentEmailOpen ? [] : [requireRole('admin')];
 
   app.get('/sent-emails', { preHandler: canReadSentEmail }, async (request, reply) => {
     const query = listQuery.parse(request.query ?? {});

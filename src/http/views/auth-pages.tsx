@@ -48,7 +48,7 @@ export function MessagePage({
     <Layout ctx={ctx} title={title}>
       <PageHeading>{title}</PageHeading>
       <p class="lead">{body}</p>
-      {showDevMailHint && ctx.isDevelopment && (
+      {showDevMailHint && ctx.isSentEmailOpen && (
         <p class="notice">
           {t('auth.devMailHint')} <a href="/sent-emails">{t('sentEmails.title')}</a>
         </p>

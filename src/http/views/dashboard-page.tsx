@@ -99,7 +99,7 @@ export function DashboardPage({ ctx, dashboard, weekCount, isMailDelivered, olde
   const common = { categoryHeading: t('dashboard.weekHeading'), tableSummary: t('dashboard.showTable'), emptyText: t('dashboard.noData') };
   const share = (part: number, whole: number, percent: number | undefined) =>
     percent === undefined ? t('dashboard.none') : t('dashboard.shareOfTotal', { percent: f.percent(percent), part: f.integer(part), whole: f.integer(whole) });
-  const canReadSentEmail = ctx.isDevelopment || (actor?.roles.includes('admin') ?? false);
+  const canReadSentEmail = ctx.isSentEmailOpen || (actor?.roles.includes('admin') ?? false);
   const needsAttention = outbox.failed > 0 || (oldestPendingMinutes ?? 0) >= slowPendingMinutes;
   const choices = [...new Set([...periodChoices, weekCount])].sort((a, b) => a - b);
   const buckets = responses.histogram.map((_, i, all) => {

@@ -20,7 +20,7 @@ function MailboxIcon() {
 export function Layout({ ctx, title, children }: LayoutProps) {
   const { t, actor } = ctx;
   const isStaff = actor ? actor.roles.includes('admin') || actor.roles.includes('moderator') : false;
-  const canReadSentEmail = ctx.isDevelopment || (actor?.roles.includes('admin') ?? false);
+  const canReadSentEmail = ctx.isSentEmailOpen || (actor?.roles.includes('admin') ?? false);
   return (
     <html lang={t('meta.htmlLang')}>
       <head>

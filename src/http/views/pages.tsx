@@ -146,7 +146,7 @@ export function MyMenuPage({
                 <a href={link.href}>{link.label}</a>
               </li>
             ))}
-            {ctx.isDevelopment && !actor.roles.includes('admin') && (
+            {ctx.isSentEmailOpen && !actor.roles.includes('admin') && (
               <li>
                 <a href="/sent-emails">{t('sentEmails.title')}</a>
               </li>
