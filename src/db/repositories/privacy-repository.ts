@@ -151,12 +151,24 @@ export async function collectPersonalData(db: Executor, userId: number) {
     reviewsReceived,
     disputesOpened: disputes,
     messagesSent: messages,
-    notices: notices.map((n) => ({ ...n, params: JSON.parse(n.params) as unknown })),
+    notices: notices.map((n) => ({ ...n, params: withoutOthersNames(n.kind, JSON.parse(n.params) as Record<string, unknown>) })),
     filesUploaded: files,
   };
 }
 
 export type PersonalData = Awaited<ReturnType<typeof collectPersonalData>>;
+
+/**
+ * Notice parameters that name another private person, by notice kind: an export holds nothing
+ * private of anyone else (decision 013), and staff's "new expert application" notices name the
+ * applicant. Experts' display names (offers, declines) are public and stay.
+ */
+const othersNamesInNotices: Readonly<Record<string, readonly string[]>> = { expertApplicationSubmitted: ['name'] };
+
+function withoutOthersNames(kind: string, params: Record<string, unknown>): Record<string, unknown> {
+  const names = othersNamesInNotices[kind];
+  return names ? Object.fromEntries(Object.entries(params).filter(([key]) => !names.includes(key))) : params;
+}
 
 /** Files only this person's own records use (their inquiries and profile photos), to remove with the account. */
 export async function listPrivateFileKeys(db: Executor, userId: number): Promise<{ id: number; storage_key: string }[]> {
