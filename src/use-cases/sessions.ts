@@ -1,14 +1,15 @@
 import { iso, isoPlus } from '../adapters/clock.js';
 import { hashToken, randomToken } from '../adapters/tokens.js';
 import { deleteSession, findSessionWithUser, insertSession, touchSession } from '../db/repositories/session-repository.js';
-import { listRoles, type Executor } from '../db/repositories/user-repository.js';
+import type { Executor } from '../db/repositories/user-repository.js';
 import type { Actor } from '../domain/roles.js';
 import type { Deps } from './deps.js';
 
 /** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
 const touchIntervalMs = 60_000;
 
-export type SessionInfo = { idHash: string; actor: Actor };
+/** A live session: who is signed in, and their mailbox's unread count for the page header. */
+export type SessionInfo = { idHash: string; actor: Actor; unreadCount: number };
 
 /** Starts a session: a new 128-bit random id, of which the database keeps only the hash. */
 export async function createSession(
@@ -45,12 +46,14 @@ export async function resolveSession(deps: Pick<Deps, 'db' | 'clock' | 'session'
     return undefined;
   }
   if (now.getTime() - new Date(session.last_seen_at).getTime() > touchIntervalMs) {
-    await touchSession(deps.db, idHash, iso(now));
+    // Bookkeeping only: when it cannot be written (a full disk answers SQLITE_FULL) the page is
+    // still shown, and the next request tries again. Otherwise every signed-in page would fail.
+    await touchSession(deps.db, idHash, iso(now)).catch(() => undefined);
   }
-  const roles = await listRoles(deps.db, session.user_id);
   return {
     idHash,
-    actor: { id: session.user_id, name: session.name, email: session.email, locale: session.locale, roles },
+    actor: { id: session.user_id, name: session.name, email: session.email, locale: session.locale, roles: session.roles },
+    unreadCount: session.unread,
   };
 }
 

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import type { GrantableRole } from '../../domain/roles.js';
 import type { SessionRow } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
@@ -10,17 +12,54 @@ export type SessionWithUser = SessionRow & {
   email: string;
   locale: 'et' | 'en';
   blocked_at: string | null;
+  /** The user's roles, in the order of `grantableRoles`. */
+  roles: GrantableRole[];
+  /** Unread notices plus conversations with unread messages: the mailbox badge. */
+  unread: number;
 };
 
-/** A session together with the user fields a request needs, in one query. */
+/**
+ * A session together with everything every request needs of its user, in one query: name,
+ * e-mail, language, whether blocked, the roles (one EXISTS each) and the mailbox's unread count
+ * (the same two counts as `countUnread`). One statement instead of four on every signed-in page.
+ */
 export async function findSessionWithUser(db: Executor, idHash: string): Promise<SessionWithUser | undefined> {
-  return db
+  const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('sessions')
     .select(['users.name', 'users.email', 'users.locale', 'users.blocked_at'])
+    .select((eb) => {
+      const holds = (role: GrantableRole) =>
+        eb.exists(eb.selectFrom('user_roles').select(sql`1`.as('one')).whereRef('user_roles.user_id', '=', 'users.id').where('user_roles.role', '=', role));
+      return [
+        holds('admin').as('is_admin'),
+        holds('expert').as('is_expert'),
+        holds('moderator').as('is_moderator'),
+        eb.selectFrom('notices').select(eb.fn.countAll<number>().as('n')).whereRef('notices.user_id', '=', 'users.id').where('notices.read_at', 'is', null).as('unread_notices'),
+        eb
+          .selectFrom('conversation_members')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('conversation_members.user_id', '=', 'users.id')
+          .where('conversation_members.unread_count', '>', 0)
+          .as('unread_conversations'),
+      ];
+    })
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { is_admin, is_expert, is_moderator, unread_notices, unread_conversations, ...session } = row;
+  // SQLite answers EXISTS with 0/1, PostgreSQL with true/false. Roles in name order, as listRoles gives them.
+  const held: [GrantableRole, unknown][] = [
+    ['admin', is_admin],
+    ['expert', is_expert],
+    ['moderator', is_moderator],
+  ];
+  return {
+    ...session,
+    roles: held.filter(([, flag]) => Boolean(Number(flag))).map(([role]) => role),
+    unread: Number(unread_notices ?? 0) + Number(unread_conversations ?? 0),
+  };
 }
 
 export async function touchSession(db: Executor, idHash: string, lastSeenAt: string): Promise<void> {

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
 import type { Config } from '../../config.js';
 import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
-import { unreadCount } from '../../use-cases/mailbox.js';
 import { resolveSession } from '../../use-cases/sessions.js';
 import type { Deps } from '../../use-cases/deps.js';
 import { flashKeys, type FlashKey } from '../context.js';
@@ -82,7 +81,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       csrfToken: sign(secret, `csrf:${binding}`),
       currentPath: request.url,
       flash,
-      unreadCount: session ? await unreadCount(deps, session.actor) : 0,
+      unreadCount: session?.unreadCount ?? 0,
       isSentEmailOpen: config.isSentEmailOpen,
       support: { email: settings.supportEmail, skype: settings.supportSkype || undefined, phone: settings.supportPhone || undefined },
       uploads: { maxFiles: settings.maxFilesPerMessage, maxFileMegabytes: settings.maxFileMegabytes },
