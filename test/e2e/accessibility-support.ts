@@ -1,4 +1,3 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { APIResponse, BrowserContext, Locator, Page } from 'playwright-core';
 
 /**
@@ -6,27 +5,6 @@ import type { APIResponse, BrowserContext, Locator, Page } from 'playwright-core
  * request API (same cookies as its pages, so the setup is quick and the pages then see it), and
  * the keyboard checks: where the focus is, and whether it can be seen.
  */
-
-const axeTimeoutMs = 30_000;
-
-/**
- * The sweep's axe check: the same rules, impacts and exclusion as `expectNoSeriousA11yViolations`
- * in support.ts, but run in the page itself (axe's "legacy mode") rather than finished in an
- * extra blank page per run, which costs nearly half the time over more than a hundred pages.
- * The portal's pages have no frames axe must enter (the sandboxed e-mail frame is left out).
- */
-export async function expectNoSeriousViolationsInPage(page: Page, label: string): Promise<void> {
-  const run = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).exclude('iframe[sandbox]').setLegacyMode(true).analyze();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`axe did not finish on ${label} within ${axeTimeoutMs} ms`)), axeTimeoutMs);
-  });
-  const results = await Promise.race([run, timeout]).finally(() => clearTimeout(timer));
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  if (serious.length === 0) return;
-  const lines = serious.map((v) => `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${v.nodes.map((node) => `      ${node.target.map(String).join(' >>> ')}\n        ${(node.failureSummary ?? '').replace(/\n/g, '\n        ')}`).join('\n')}`);
-  throw new Error(`Accessibility violations on ${label}:\n${lines.join('\n')}`);
-}
 
 /** The CSRF token of a page's forms (every form of a page carries the same one). */
 export function csrfTokenOf(html: string): string {

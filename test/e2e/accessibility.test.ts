@@ -9,8 +9,8 @@ import { translator, type Translate } from '../../src/i18n/index.js';
 import { registeredRoutes } from '../support/back-office.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { createTestApp } from '../support/test-app.js';
-import { expectNoSeriousViolationsInPage, expectVisibleFocus, focusStop, locationOf, postForm, tabTo } from './accessibility-support.js';
-import { launchBrowser, openPage } from './support.js';
+import { expectVisibleFocus, focusStop, locationOf, postForm, tabTo } from './accessibility-support.js';
+import { expectNoSeriousA11yViolations, launchBrowser, openPage } from './support.js';
 
 /**
  * Accessibility of the whole portal, in Chromium against the real server with the demo data.
@@ -572,7 +572,7 @@ describe('every page', () => {
               expect(await page.getByRole('main').locator('[role="alert"], [aria-invalid="true"]').count(), `the refusal shown on ${url}`).toBeGreaterThan(0);
             }
             expect(await page.locator('html').getAttribute('lang')).toBe(locale);
-            await expectNoSeriousViolationsInPage(page, `${url} (${visit.state ?? 'as opened'}, ${visit.who}, ${locale})`);
+            await expectNoSeriousA11yViolations(page, `${url} (${visit.state ?? 'as opened'}, ${visit.who}, ${locale})`);
           });
         } finally {
           await page.close();
