@@ -528,6 +528,7 @@ async function startPortal(database: BenchDatabase, dataDir: string): Promise<Se
     env: {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'production',
+      PAYMENT_PROVIDER: 'sandbox',
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: base,

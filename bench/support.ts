@@ -87,6 +87,7 @@ export async function measure(
 export async function startBenchServer(database: DatabaseHandle, dataDir: string): Promise<{ base: string; deps: Deps; close(): Promise<void> }> {
   const config = loadConfig({
     NODE_ENV: 'production',
+    PAYMENT_PROVIDER: 'sandbox',
     SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-01',
     PUBLIC_URL: 'http://127.0.0.1',
     DATA_DIR: dataDir,

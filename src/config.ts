@@ -53,7 +53,8 @@ const envSchema = z.object({
   /** How many inquiries one customer may send in 24 hours (a brake on spam to experts). */
   INQUIRIES_PER_DAY: positiveInt.max(1000).default(30),
   /** Who takes payments: the embedded test page (`sandbox`) or Montonio. */
-  PAYMENT_PROVIDER: z.enum(['sandbox', 'montonio']).default('sandbox'),
+  /** Required in production: the sandbox lets anyone mark an order paid, so it is never a silent default there. */
+  PAYMENT_PROVIDER: z.enum(['sandbox', 'montonio']).optional(),
   MONTONIO_ACCESS_KEY: z.string().min(1).optional(),
   MONTONIO_SECRET_KEY: z.string().min(16).optional(),
   /** Montonio's API: the sandbox by default, https://stargate.montonio.com/api for real money. */
@@ -125,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
+  if (e.NODE_ENV === 'production' && !e.PAYMENT_PROVIDER) {
+    throw new ConfigError(
+      'Invalid configuration:\n  PAYMENT_PROVIDER: required in production: montonio for real payments, or sandbox for a demo (anyone can then mark an order paid)',
+    );
+  }
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   const publicUrl = (e.PUBLIC_URL ?? `http://${displayHost === '127.0.0.1' ? 'localhost' : displayHost}:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -155,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.RUN_WORKER,
     publicPageCacheMs: (e.PUBLIC_PAGE_CACHE_SECONDS ?? (e.NODE_ENV === 'production' ? 5 : 0)) * 1_000,
     payments: {
-      provider: e.PAYMENT_PROVIDER,
+      provider: e.PAYMENT_PROVIDER ?? 'sandbox',
       montonio:
         e.MONTONIO_ACCESS_KEY && e.MONTONIO_SECRET_KEY
           ? { accessKey: e.MONTONIO_ACCESS_KEY, secretKey: e.MONTONIO_SECRET_KEY, apiUrl: e.MONTONIO_API_URL.replace(/\/+$/, '') }

@@ -48,6 +48,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PASSWORD_HASH_LOG_N: '10',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
+    // The sandbox answers payments in-process (explicit: production refuses to start without a choice).
+    PAYMENT_PROVIDER: 'sandbox',
     ...options.env,
   });
   // The sandbox payment provider's server-to-server notifications reach this app in-process.

@@ -82,8 +82,8 @@ describe('configuration parsing', () => {
   });
 
   it('does not seed demo data in production unless asked', () => {
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret }).seedDemo).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, SEED_DEMO: 'true' }).seedDemo).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, PAYMENT_PROVIDER: 'sandbox' }).seedDemo).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, PAYMENT_PROVIDER: 'sandbox', SEED_DEMO: 'true' }).seedDemo).toBe(true);
   });
 });
 
@@ -118,8 +118,13 @@ describe('configuration mistakes fail fast with a readable message', () => {
     expect(failureOf({ NODE_ENV: 'production' })).toContain('SESSION_SECRET: required in production');
   });
 
+  it('refuses to start in production without a payment provider chosen: the sandbox is never a silent default there', () => {
+    expect(failureOf({ NODE_ENV: 'production', SESSION_SECRET: secret })).toContain('PAYMENT_PROVIDER: required in production');
+    expect(loadConfig({ SESSION_SECRET: secret }).payments.provider).toBe('sandbox');
+  });
+
   it('starts in production with a SESSION_SECRET', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret });
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, PAYMENT_PROVIDER: 'sandbox' });
     expect(config.isDevelopment).toBe(false);
     expect(config.sessionSecret).toBe(secret);
   });
