@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
-// (same files, TEST_DB picks the engine), and the browser tests in Debian's Chromium.
+// Five projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
+// (same files, TEST_DB picks the engine), the reliability suite (crashes, SMTP outage, full
+// disk) and the browser tests in Debian's Chromium.
 export default defineConfig({
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   test: {
@@ -21,6 +22,19 @@ export default defineConfig({
           setupFiles: ['test/support/postgres-setup.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The real server as a child process, killed, starved of SMTP and of disk (test/reliability/).
+          // One file at a time: each loads the machine, and the timings (leases, backoff) are real.
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {

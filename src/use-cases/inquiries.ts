@@ -134,7 +134,7 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
   if (Object.keys(problems).length > 0) throw new DomainError('VALIDATION', { fields: problems, params: { max: inquiryLimits.maxInvitations, days: inquiryLimits.maxDeadlineDays } });
   if (input.fieldId !== undefined) await assertActiveField(deps.db, input.fieldId);
 
-  const id = await withUploads(deps, uploads, (kept) =>
+  return withUploads(deps, uploads, (kept) =>
     deps.db.transaction().execute(async (trx) => {
       const at = iso(now);
       const isGeneral = input.fieldId === undefined;
@@ -163,11 +163,12 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
       await notify(trx, deps, { recipientId: actor.id, kind: 'inquiryReceived', params: { title: input.title }, link: `/inquiries/${id}` });
       if (isGeneral) await notifyStaffOfGeneralInquiry(trx, deps, id, actor.id, input.title);
       else await inviteExperts(trx, deps, { id, title: input.title }, [...new Set(input.expertIds)], false, at);
+      // Counted in the same transaction: a count written after the commit could fail on its own
+      // (a full disk) and answer an error for an inquiry that was in fact sent.
+      await countAttempt({ db: trx, clock: deps.clock }, limit);
       return id;
     }),
   );
-  await countAttempt(deps, limit);
-  return id;
 }
 
 // ---- reading ----

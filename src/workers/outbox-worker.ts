@@ -10,6 +10,8 @@ export const maxEmailAttempts = 8;
 export const emailLeaseMs = 60_000;
 /** The longest one SMTP send can take (the mailer's connection, greeting and socket timeouts). */
 const sendBudgetMs = 25_000;
+/** How many e-mails one pass claims unless told otherwise. */
+export const emailBatchSize = 20;
 
 /** Exponential backoff with full jitter: 30 s, 1 min, 2 min … capped at 1 h, times a random 0.5–1. */
 export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
@@ -36,7 +38,7 @@ export type DeliveryOptions = {
 export async function deliverDueEmails(db: Db, clock: Clock, mailer: Mailer, options: DeliveryOptions = {}): Promise<number> {
   const now = clock.now();
   const leaseUntil = isoPlus(now, emailLeaseMs);
-  const claimed = await claimDueEmails(db, iso(now), leaseUntil, options.batchSize ?? 20);
+  const claimed = await claimDueEmails(db, iso(now), leaseUntil, options.batchSize ?? emailBatchSize);
   let sent = 0;
   const deliverOne = async (email: OutboxEmailRow) => {
     if (options.shouldStop?.() || clock.now().getTime() > now.getTime() + emailLeaseMs - sendBudgetMs) {

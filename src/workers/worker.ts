@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../adapters/clock.js';
 import { iso, isoPlus } from '../adapters/clock.js';
@@ -6,7 +7,7 @@ import type { Db } from '../db/database.js';
 import { endExpiredLeaves } from '../db/repositories/expert-repository.js';
 import { deleteEndedRateWindows } from '../db/repositories/rate-limit-repository.js';
 import { deleteExpiredSessions } from '../db/repositories/session-repository.js';
-import { deliverDueEmails } from './outbox-worker.js';
+import { deliverDueEmails, emailBatchSize } from './outbox-worker.js';
 
 export type WorkerOptions = {
   db: Db;
@@ -25,6 +26,8 @@ export type RunningWorker = {
 };
 
 const housekeepingEveryMs = 60_000;
+/** The longest one tick goes on delivering a backlog before housekeeping gets its turn. */
+const maxDeliveryMsPerTick = 30_000;
 
 /**
  * The background loop: outbox delivery every few seconds and housekeeping (expired sessions,
@@ -43,7 +46,16 @@ export function startWorker(options: WorkerOptions): RunningWorker {
 
   const tick = async () => {
     try {
-      if (options.mailer) await deliverDueEmails(options.db, options.clock, options.mailer, { shouldStop: () => isStopping });
+      if (options.mailer) {
+        // A full batch sent means more may be due: go on at once, so a backlog (a burst of notices,
+        // the queue after an SMTP outage) drains at the mail server's pace, not 20 e-mails per tick.
+        // A pass that sends fewer (nothing left, or a failing server) waits for the next tick.
+        const until = performance.now() + maxDeliveryMsPerTick;
+        let sent = emailBatchSize;
+        while (sent === emailBatchSize && !isStopping && performance.now() < until) {
+          sent = await deliverDueEmails(options.db, options.clock, options.mailer, { shouldStop: () => isStopping });
+        }
+      }
       const now = options.clock.now();
       if (now.getTime() - lastHousekeeping > housekeepingEveryMs) {
         lastHousekeeping = now.getTime();

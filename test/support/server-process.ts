@@ -8,11 +8,18 @@ import { fileURLToPath } from 'node:url';
 export type ServerProcess = {
   /** Where the portal answers, e.g. http://127.0.0.1:41234 (also its PUBLIC_URL, so e-mailed links point here). */
   baseUrl: string;
-  /** The temporary data directory (SQLite file, generated secret). */
+  /** The data directory (SQLite file, generated secret): a temporary one, or the one passed in `options.dataDir`. */
   dataDir: string;
+  /** The server's process id. */
+  pid: number;
   /** What the process has written to stdout and stderr so far (the tail), for failure messages. */
   output(): string;
-  /** Stops the process (SIGTERM, then SIGKILL) and removes its data directory. */
+  /**
+   * Sends `signal` (default SIGKILL: a crash, no shutdown code runs) and resolves once the process
+   * has exited. The data directory stays; `stop()` afterwards still removes a temporary one.
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the process (SIGTERM, then SIGKILL) and removes its data directory unless it was passed in. */
   stop(): Promise<void>;
 };
 
@@ -21,6 +28,13 @@ export type ServerProcessOptions = {
   env?: Record<string, string>;
   /** How long to wait for /readyz. */
   readyTimeoutMs?: number;
+  /**
+   * An existing data directory to use (a restart after a crash, a directory on a small disk).
+   * The caller owns it: `stop()` leaves it in place.
+   */
+  dataDir?: string;
+  /** The port to listen on (the same one again after a restart); a free one when unset. */
+  port?: number;
 };
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,12 +67,14 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 
 /**
  * Starts the real portal (`src/server.ts` through tsx, the same code the tests import) as a
- * child process on a free port of 127.0.0.1, with a fresh SQLite database in a temporary
- * directory and the demo accounts seeded, and waits until /readyz answers.
+ * child process on a free port of 127.0.0.1 (or `options.port`), with a fresh SQLite database in a
+ * temporary directory (or the one in `options.dataDir`) and the demo accounts seeded into an empty
+ * database, and waits until /readyz answers.
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'konsult-e2e-'));
-  const port = await freePort();
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'konsult-e2e-')));
+  const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
@@ -107,7 +123,13 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
         await waitForExit(child, 5_000);
       }
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    if (!(await waitForExit(child, 10_000))) throw new Error(`the server process did not exit after ${signal}`);
   };
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
@@ -130,5 +152,5 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     throw new Error(`${reason}\n--- server output ---\n${output || '(none)'}`, { cause: error });
   }
 
-  return { baseUrl, dataDir, output: () => output, stop };
+  return { baseUrl, dataDir, pid: child.pid ?? 0, output: () => output, kill, stop };
 }

@@ -36,6 +36,10 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    // A failure while the body was still arriving (an upload that hit a full disk) leaves the rest
+    // of it unread on the connection: close it after this answer, or the client's next request
+    // on that keep-alive connection would wait behind the stalled upload for good.
+    if (!request.raw.complete) reply.header('connection', 'close');
     if (error instanceof DomainError) {
       const [status, kind] = domainErrorStatus[error.code];
       return sendErrorPage(request, reply, status, kind);
