@@ -10,7 +10,7 @@ import { registeredRoutes } from '../support/back-office.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { createTestApp } from '../support/test-app.js';
 import { expectVisibleFocus, focusStop, locationOf, postForm, tabTo } from './accessibility-support.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage } from './support.js';
+import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
 
 /**
  * Accessibility of the whole portal, in Chromium against the real server with the demo data.
@@ -67,17 +67,6 @@ afterAll(async () => {
   await database?.destroy();
   await server?.stop();
 });
-
-/** Adds the server's recent output to a failure, so a 500 explains itself. */
-async function withServerOutput<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const tail = server.output().slice(-4000).trim();
-    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
-    throw error;
-  }
-}
 
 async function userId(email: string): Promise<number> {
   return (await database.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
@@ -170,7 +159,7 @@ describe('the keyboard alone', () => {
     const t = et;
     const contexts: BrowserContext[] = [];
     try {
-      await withServerOutput(async () => {
+      await withServerOutput(server, async () => {
         const [customer, lawyer] = await Promise.all([openPage(browser, server.baseUrl), openPage(browser, server.baseUrl)]);
         contexts.push(customer.context, lawyer.context);
         const page = customer.page;
@@ -541,7 +530,7 @@ async function prepare(): Promise<Ids> {
 
 describe('every page', () => {
   beforeAll(async () => {
-    ids = await withServerOutput(prepare);
+    ids = await withServerOutput(server, prepare);
   });
 
   afterAll(async () => {
@@ -562,7 +551,7 @@ describe('every page', () => {
       it.concurrent(name, async ({ expect }) => {
         const page = await browsers.get(visit.who)!.newPage();
         try {
-          await withServerOutput(async () => {
+          await withServerOutput(server, async () => {
             const url = visit.url(ids);
             const response = await page.goto(url);
             expect(response?.status(), `opening ${url}`).toBe(visit.then ? 200 : (visit.status ?? 200));

@@ -5,7 +5,7 @@ import { demoAccounts, demoPassword } from '../../src/db/seed-demo.js';
 import type { Locale } from '../../src/domain/roles.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { expectNoSeriousA11yViolations, expectNoSeriousA11yViolationsInHtml, launchBrowser, openPage } from './support.js';
+import { expectNoSeriousA11yViolations, expectNoSeriousA11yViolationsInHtml, launchBrowser, openPage, withServerOutput } from './support.js';
 
 /**
  * The account flows in a real browser against the real server process: what a newcomer does in
@@ -24,17 +24,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Adds the server's recent output to a failure, so a 500 explains itself. */
-async function withServerOutput(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const tail = server.output().slice(-4000).trim();
-    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
-    throw error;
-  }
-}
 
 /** The page's single <h1>, once it is there. */
 async function headingText(page: Page): Promise<string> {
@@ -78,7 +67,7 @@ describe.each(newcomers)('a newcomer in $locale', (person) => {
   it('registers, confirms the address from the e-mail, signs in and out', async () => {
     const { context, page } = await openPage(browser, server.baseUrl);
     try {
-      await withServerOutput(async () => {
+      await withServerOutput(server, async () => {
         // Home, in Estonian first; English through the header's language button.
         await page.goto('/');
         await expectLang(page, 'et');
@@ -233,7 +222,7 @@ describe('the demo accounts', () => {
     const t = translator(account.locale);
     const { context, page } = await openPage(browser, server.baseUrl);
     try {
-      await withServerOutput(async () => {
+      await withServerOutput(server, async () => {
         await page.goto('/login');
         await signIn(page, translator('et'), account.email, demoPassword);
         await page.waitForURL('**/my');
@@ -252,7 +241,7 @@ describe('the demo accounts', () => {
     const t = translator('et');
     const { context, page } = await openPage(browser, server.baseUrl);
     try {
-      await withServerOutput(async () => {
+      await withServerOutput(server, async () => {
         await page.goto('/login');
         await signIn(page, t, 'admin@demo.konsult.ee', demoPassword);
         await page.waitForURL('**/my');

@@ -5,7 +5,7 @@ import type { Locale } from '../../src/domain/roles.js';
 import { translator } from '../../src/i18n/index.js';
 import { samplePng } from '../support/multipart.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage } from './support.js';
+import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
 
 /**
  * Experts in a real browser against the real server process (demo data on): a newcomer applies
@@ -42,22 +42,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Adds the server's recent output to a failure, so a 500 explains itself. */
-async function withServerOutput(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const tail = server.output().slice(-4000).trim();
-    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
-    throw error;
-  }
-}
-
 /** Opens a page in a context of its own, runs `use`, and closes the context whatever happens. */
 async function inBrowser(use: (page: Page, context: BrowserContext) => Promise<void>): Promise<void> {
   const { context, page } = await openPage(browser, server.baseUrl);
   try {
-    await withServerOutput(() => use(page, context));
+    await withServerOutput(server, () => use(page, context));
   } finally {
     await context.close();
   }
@@ -196,7 +185,7 @@ describe('becoming an expert', () => {
     const applicantSide = await openPage(browser, server.baseUrl);
     const moderatorSide = await openPage(browser, server.baseUrl);
     try {
-      await withServerOutput(async () => {
+      await withServerOutput(server, async () => {
         const { page } = applicantSide;
         await registerAndSignIn(page, applicant);
 

@@ -10,7 +10,7 @@ import { validIdCodes } from '../support/experts.js';
 import { samplePdf } from '../support/multipart.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { expectNothingRan, expectShownLiterally, hostileFileName, hostileLine, hostileText, squash, vectors, watch, type Probes } from './hostile-support.js';
-import { launchBrowser, openPage } from './support.js';
+import { launchBrowser, openPage, withServerOutput } from './support.js';
 
 /**
  * Hostile text typed into the real forms, in Chromium, against the real server process, in
@@ -123,17 +123,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Adds the server's recent output to a failure, so a 500 explains itself. */
-async function withServerOutput(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const tail = server.output().slice(-3000).trim();
-    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
-    throw error;
-  }
-}
-
 const dayFromToday = (days: number) => tallinnDayOf(new Date(Date.now() + days * 86_400_000));
 
 /** Opens a page in a person's browser and fails if anything hostile ran there or is not shown as text. */
@@ -209,7 +198,7 @@ async function userId(email: string): Promise<number> {
 
 describe('hostile text typed into the forms, read in the browser', () => {
   it('names at registration and in the account are text for everyone who sees them, and stored as typed', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { customer: c, applicant: a, admin } = people;
       await Promise.all([register(c, hostile.registeredName, customer), register(a, hostile.applicantName, applicant), signIn(admin, demo.admin)]);
       state.customerId = await userId(customer.email);
@@ -240,7 +229,7 @@ describe('hostile text typed into the forms, read in the browser', () => {
   }, 90_000);
 
   it('an expert application, the moderator’s note and the answer are text on both sides, and on the public profile once approved', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { applicant: a, moderator: m, visitor: v } = people;
       await signIn(m, demo.moderator);
 
@@ -311,7 +300,7 @@ describe('hostile text typed into the forms, read in the browser', () => {
   }, 90_000);
 
   it('an inquiry, its file, a question and its answer, a refusal, a mailbox message and an offer are text for every reader', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { customer: c, applicant: expert, lawyer, moderator: m } = people;
       await signIn(lawyer, demo.lawyer);
 
@@ -406,7 +395,7 @@ describe('hostile text typed into the forms, read in the browser', () => {
   }, 120_000);
 
   it('an order’s messages, deliveries, files, request for changes, rating and reply are text on the order, in the mailbox and on the profile', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { customer: c, applicant: expert, moderator: m, visitor: v } = people;
       const inquiryPath = `/inquiries/${state.inquiryId}`;
 
@@ -495,7 +484,7 @@ describe('hostile text typed into the forms, read in the browser', () => {
   }, 120_000);
 
   it('a general inquiry refused by the moderator and a user blocked by the admin: the notes are text for whoever reads them', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { customer: c, moderator: m, admin } = people;
 
       // A general inquiry, for the moderator to pick a field for.
@@ -543,7 +532,7 @@ describe('hostile text typed into the forms, read in the browser', () => {
   }, 90_000);
 
   it('the e-mails that carry the hostile text show it as text in the sent-e-mail preview, and their HTML runs nothing even opened alone', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { admin } = people;
       const stored = await database.db.selectFrom('outbox_emails').select(['id', 'to_address', 'to_name', 'subject', 'text_body', 'html_body']).orderBy('id').execute();
       // One e-mail of each kind whose text came from a form, and what it must carry as typed.
@@ -570,7 +559,7 @@ describe('hostile text typed into the forms, read in the browser', () => {
   }, 90_000);
 
   it('markup, script addresses and other origins in the address bar are text too, and never a place to go', async () => {
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { context, page } = await openPage(browser, server.baseUrl);
       contexts.push(context);
       const person: Person = { page, probes: await watch(context, server.baseUrl) };

@@ -16,7 +16,7 @@ import { createUser, defaultPassword } from '../support/factories.js';
 import { samplePdf } from '../support/multipart.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import type { TestApp } from '../support/test-app.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage } from './support.js';
+import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
 
 /**
  * Inquiries and offers in a real browser against the real server process, every person in a
@@ -91,17 +91,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Adds the server's recent output to a failure, so a 500 explains itself. */
-async function withServerOutput(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const tail = server.output().slice(-4000).trim();
-    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
-    throw error;
-  }
-}
-
 /** Browsers of their own for several people at once; all closed whatever happens. */
 async function withBrowsers(use: (open: () => Promise<Page>) => Promise<void>): Promise<void> {
   const contexts: BrowserContext[] = [];
@@ -111,7 +100,7 @@ async function withBrowsers(use: (open: () => Promise<Page>) => Promise<void>): 
     return page;
   };
   try {
-    await withServerOutput(() => use(open));
+    await withServerOutput(server, () => use(open));
   } finally {
     await Promise.all(contexts.map((context) => context.close()));
   }

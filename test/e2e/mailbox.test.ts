@@ -7,7 +7,7 @@ import { demoPassword } from '../../src/db/seed-demo.js';
 import type { Locale } from '../../src/domain/roles.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage } from './support.js';
+import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
 
 /**
  * The mailbox in a real browser against the real server process, with the demo customer and
@@ -34,17 +34,6 @@ afterAll(async () => {
   await server?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
-
-/** Adds the server's recent output to a failure, so a 500 explains itself. */
-async function withServerOutput(run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    const tail = server.output().slice(-4000).trim();
-    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
-    throw error;
-  }
-}
 
 /**
  * A small but real PDF (one page with a line of text, a correct cross-reference table), padded
@@ -121,7 +110,7 @@ describe('a reply with a file, from the lawyer to the customer', () => {
     await writeFile(pdfPath, pdf);
     const replyText = `Tere, Mari! Lisan näidise, kuidas kuriteoteadet vormistada. (${Date.now()})`;
 
-    await withServerOutput(async () => {
+    await withServerOutput(server, async () => {
       const { page: customerPage } = customerSide;
       const { page: lawyerPage } = lawyerSide;
       await Promise.all([signIn(customerPage, customer.email), signIn(lawyerPage, lawyer.email)]);
@@ -190,7 +179,7 @@ describe('accessibility of the mailbox pages', () => {
     const t = translator(locale);
     const { context, page } = await openPage(browser, server.baseUrl);
     try {
-      await withServerOutput(async () => {
+      await withServerOutput(server, async () => {
         // The lawyer gets a notice of their own by changing their password (then back again).
         await signIn(page, lawyer.email);
         if (locale !== 'et') {

@@ -1,5 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { ServerProcess } from '../support/server-process.js';
 
 /** Debian's Chromium: playwright cannot download its own browser on these machines. */
 export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -86,5 +87,16 @@ export async function expectNoSeriousA11yViolationsInHtml(context: BrowserContex
     await expectNoSeriousA11yViolations(page, label);
   } finally {
     await page.close();
+  }
+}
+
+/** Runs a step of a test, adding the server's recent output to a failure, so a 500 explains itself. */
+export async function withServerOutput<T>(server: Pick<ServerProcess, 'output'>, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const tail = server.output().slice(-4000).trim();
+    if (tail && error instanceof Error) error.message += `\n--- server output (tail) ---\n${tail}`;
+    throw error;
   }
 }

@@ -20,6 +20,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mainText } from '../support/browser.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import {
   canMountTmpfs,
@@ -27,7 +28,6 @@ import {
   foreignKeyProblems,
   halfWrittenRecords,
   integrityCheck,
-  mainText,
   mountSmallDisk,
   readDatabase,
   tallinnDay,

@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { mainText } from '../support/browser.js';
 import SqliteDatabase from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 
@@ -29,18 +30,6 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => T
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-/** A small seeded random source (mulberry32), so a failing run can be repeated with RELIABILITY_SEED. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function seedFromEnv(): number {
@@ -140,20 +129,6 @@ export class WebClient {
     if (answer.status !== 303) throw new Error(`sign-in of ${email} answered ${answer.status}`);
     await this.get('/my');
   }
-}
-
-/** The visible text of a page's <main>, for readable assertions. */
-export function mainText(html: string): string {
-  const main = /<main[^>]*>([\s\S]*)<\/main>/.exec(html)?.[1] ?? html;
-  return main
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 // ---- SMTP ----
