@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomToken } from '../adapters/tokens.js';
 import type { Config } from '../config.js';
 import { projectRoot } from '../project-root.js';
@@ -11,6 +11,7 @@ import type { Deps } from '../use-cases/deps.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerUploads } from './plugins/uploads.js';
 import { registerRequestContext } from './plugins/request-context.js';
+import { sendErrorPage } from './render.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -39,6 +40,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, deps } = options;
   const requestIdPrefix = `${randomToken(3)}-`;
   let requestCount = 0;
+  // Set once the page context is registered (below).
+  let answerFrameworkError = async (_error: FastifyError, _request: FastifyRequest, _reply: FastifyReply): Promise<unknown> => undefined;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -47,6 +50,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A random prefix per process and a counter: unique in the logs without a random draw per request.
     genReqId: () => `${requestIdPrefix}${(++requestCount).toString(36)}`,
     routerOptions: { maxParamLength: 200 },
+    // The router refuses some addresses before any hook runs (a broken percent escape, a
+    // parameter longer than maxParamLength); without this, Fastify answers those in JSON.
+    frameworkErrors: (error, request, reply) => void answerFrameworkError(error, request, reply),
   });
 
   // One log line per request: id, method, route, status, time, user; never the query string,
@@ -104,8 +110,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await registerUploads(app, deps.fileStore);
-  const cookies = registerRequestContext(app, { deps, config, secret: options.secret });
+  const { names: cookies, buildContext } = registerRequestContext(app, { deps, config, secret: options.secret });
   registerErrorHandling(app);
+  answerFrameworkError = async (error, request, reply) => {
+    // The friendly page in the visitor's language, as for any other error: no hook has run, so
+    // the cookies are read and the page context built here.
+    try {
+      request.cookies = app.parseCookie(request.headers.cookie ?? '');
+      await buildContext(request, reply);
+    } catch (contextError) {
+      request.log.warn({ err: contextError }, 'no page context for a refused address');
+    }
+    // A parameter too long to be any id names nothing: not found.
+    const isTooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+    return sendErrorPage(request, reply, isTooLong ? 404 : 400, isTooLong ? 'notFound' : 'badRequest');
+  };
 
   const env: RouteEnv = { deps, config, cookies };
   pageRoutes(app, env);

@@ -33,7 +33,10 @@ const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * session id (or, before sign-in, of a random per-browser cookie), so a token from one session
  * is worthless in another. Unsafe methods must present it; it is checked once the body is parsed.
  */
-export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): CookieNames {
+export function registerRequestContext(
+  app: FastifyInstance,
+  options: RequestContextOptions,
+): { names: CookieNames; buildContext: (request: FastifyRequest, reply: FastifyReply) => Promise<void> } {
   const { deps, config, secret } = options;
   const isSecure = config.session.cookieSecure;
   const names = cookieNames(isSecure);
@@ -42,7 +45,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.decorateRequest('session', undefined);
   app.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
 
-  app.addHook('onRequest', async (request, reply) => {
+  const buildContext = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Static files and probes need no session, locale or token: spare them the lookups.
     if (request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/readyz') return;
     await deps.settings.refreshIfStale(deps.db);
@@ -86,7 +89,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       support: { email: settings.supportEmail, skype: settings.supportSkype || undefined, phone: settings.supportPhone || undefined },
       uploads: { maxFiles: settings.maxFilesPerMessage, maxFileMegabytes: settings.maxFileMegabytes },
     };
-  });
+  };
+  app.addHook('onRequest', buildContext);
 
   app.addHook('preHandler', async (request, reply) => {
     if (!unsafeMethods.has(request.method)) return;
@@ -96,13 +100,16 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const fromBody = body && typeof body === 'object' ? body['_csrf'] : undefined;
     const header = request.headers['x-csrf-token'];
     const presented = typeof fromBody === 'string' ? fromBody : typeof header === 'string' ? header : '';
-    if (!presented || !safeEqual(presented, request.ctx.csrfToken)) {
+    // Static files and probes get no context (above), so no token: a POST, PUT or DELETE to one
+    // of their addresses is refused here like any other without a token, not left to fail (500).
+    const expected = request.ctx?.csrfToken;
+    if (!presented || !expected || !safeEqual(presented, expected)) {
       request.log.warn({ reason: 'csrf' }, 'CSRF token missing or wrong');
-      await sendErrorPage(request, reply, 403, request.ctx.hasSessionEnded ? 'sessionExpired' : 'csrf');
+      await sendErrorPage(request, reply, 403, request.ctx?.hasSessionEnded ? 'sessionExpired' : 'csrf');
     }
   });
 
-  return names;
+  return { names, buildContext };
 }
 
 /** Sets the one-shot message the next page shows. */
