@@ -1226,6 +1226,8 @@ export const en: typeof et = {
     csrfBody: 'The form had expired or was sent from another window. Go back, reload the page and try again.',
     serverTitle: 'Something went wrong',
     serverBody: 'An error occurred on our side. Your data is safe. Please try again in a moment; if it happens again, give user support the reference number.',
+    unavailableTitle: 'The service is temporarily unavailable',
+    unavailableBody: 'We could not save this just now, and nothing was left half-done. What you saved before is safe. Please try again in a few minutes; if it happens again, give user support the reference number.',
     reference: 'Reference: {{id}}',
     rateLimitedTitle: 'Too many attempts',
     badRequestTitle: 'The request could not be processed',

@@ -1227,6 +1227,8 @@ export const et = {
     csrfBody: 'Vorm oli aegunud või saadeti teisest aknast. Minge tagasi, värskendage lehte ja proovige uuesti.',
     serverTitle: 'Midagi läks valesti',
     serverBody: 'Meie süsteemis tekkis viga. Teie andmed on alles. Proovige hetke pärast uuesti; kui viga kordub, öelge kasutajatoele viitenumber.',
+    unavailableTitle: 'Teenus on ajutiselt kättesaamatu',
+    unavailableBody: 'Me ei saanud seda praegu salvestada ja midagi ei jäänud pooleli. Teie varasemad andmed on alles. Proovige mõne minuti pärast uuesti; kui see kordub, öelge kasutajatoele viitenumber.',
     reference: 'Viitenumber: {{id}}',
     rateLimitedTitle: 'Liiga palju katseid',
     badRequestTitle: 'Päringut ei saanud töödelda',

@@ -55,8 +55,8 @@ let anonymous: WebClient;
 let inquiryPath: string;
 let offerId: string;
 
-const estonianError = 'Midagi läks valesti';
-const englishError = 'Something went wrong';
+const estonianError = 'Teenus on ajutiselt kättesaamatu';
+const englishError = 'The service is temporarily unavailable';
 
 function context(): string {
   return `--- server output ---\n${server?.output().slice(-4000) ?? ''}`;
@@ -70,6 +70,7 @@ function inquiryFields(title: string): Record<string, string> {
 function expectUnavailablePage(answer: Answer, language: 'et' | 'en'): void {
   expect(answer.status, `${mainText(answer.body).slice(0, 300)}\n${context()}`).toBe(503);
   expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(answer.headers.get('retry-after')).toBe('120');
   expect(answer.body).toContain(`<html lang="${language}"`);
   const text = mainText(answer.body);
   expect(text).toContain(language === 'et' ? estonianError : englishError);

@@ -53,8 +53,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendErrorPage(request, reply, status, kind);
     }
     request.log.error({ err: error }, 'request failed');
+    // A full disk: the write was rolled back whole. Say so, and when to come back.
     const isUnavailable = (error as { code?: string }).code === 'SQLITE_FULL' || (error as { code?: string }).code === 'ENOSPC';
-    return sendErrorPage(request, reply, isUnavailable ? 503 : 500, 'server', request.id);
+    if (isUnavailable) reply.header('retry-after', '120');
+    return sendErrorPage(request, reply, isUnavailable ? 503 : 500, isUnavailable ? 'unavailable' : 'server', request.id);
   });
 
   app.setNotFoundHandler(async (request, reply) => sendErrorPage(request, reply, 404, 'notFound'));

@@ -2,7 +2,7 @@ import type { PageContext } from '../context.js';
 import { Layout } from './layout.js';
 import { PageHeading } from './components.js';
 
-export type ErrorKind = 'notFound' | 'forbidden' | 'csrf' | 'sessionExpired' | 'badRequest' | 'tooLarge' | 'rateLimited' | 'server';
+export type ErrorKind = 'notFound' | 'forbidden' | 'csrf' | 'sessionExpired' | 'badRequest' | 'tooLarge' | 'rateLimited' | 'server' | 'unavailable';
 
 /** The friendly page for each kind of failure; the 500 page shows the reference id from the log. */
 export function ErrorPage({ ctx, kind, referenceId }: { ctx: PageContext; kind: ErrorKind; referenceId?: string | undefined }) {
@@ -16,6 +16,7 @@ export function ErrorPage({ ctx, kind, referenceId }: { ctx: PageContext; kind: 
     tooLarge: [t('errors.tooLargeTitle'), t('errors.tooLargeBody')],
     rateLimited: [t('errors.rateLimitedTitle'), t('errors.domain.RATE_LIMITED', { minutes: 15 })],
     server: [t('errors.serverTitle'), t('errors.serverBody')],
+    unavailable: [t('errors.unavailableTitle'), t('errors.unavailableBody')],
   };
   const text = texts[kind];
   return (
