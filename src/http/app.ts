@@ -1,7 +1,6 @@
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomToken } from '../adapters/tokens.js';
@@ -9,6 +8,7 @@ import type { Config } from '../config.js';
 import { projectRoot } from '../project-root.js';
 import type { Deps } from '../use-cases/deps.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.js';
 import { registerUploads } from './plugins/uploads.js';
 import { registerRequestContext } from './plugins/request-context.js';
 import { sendErrorPage } from './render.js';
@@ -74,30 +74,33 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   const isSecure = config.session.cookieSecure;
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        frameSrc: ["'self'"],
-        // An order form redirects to the payment provider's page; Chrome applies form-action to that redirect.
-        formAction: ["'self'", ...(config.payments.provider === 'montonio' ? ['https://*.montonio.com'] : [])],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        objectSrc: ["'none'"],
-        ...(isSecure ? { upgradeInsecureRequests: [] } : {}),
+  registerSecurityHeaders(
+    app,
+    securityHeaders({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameSrc: ["'self'"],
+          // An order form redirects to the payment provider's page; Chrome applies form-action to that redirect.
+          formAction: ["'self'", ...(config.payments.provider === 'montonio' ? ['https://*.montonio.com'] : [])],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          objectSrc: ["'none'"],
+          ...(isSecure ? { upgradeInsecureRequests: [] } : {}),
+        },
       },
-    },
-    referrerPolicy: { policy: 'same-origin' },
-    strictTransportSecurity: isSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
-    frameguard: { action: 'deny' },
-  });
+      referrerPolicy: { policy: 'same-origin' },
+      strictTransportSecurity: isSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      crossOriginEmbedderPolicy: false,
+      xFrameOptions: { action: 'deny' },
+    }),
+  );
   // Defaults for every cookie set or cleared, so none can forget Secure: a __Host- cookie
   // cleared without it is ignored by browsers (the session cookie would outlive logout).
   await app.register(fastifyCookie, { parseOptions: { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure } });
