@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { FieldRow, FieldsTable } from '../schema.js';
+import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 /** Fields in display order; only active ones unless asked for all (the admin list). */
@@ -9,8 +10,10 @@ export async function listFields(db: Executor, options: { includeInactive?: bool
   return query.orderBy('position').orderBy('id').execute();
 }
 
+const fieldById = preparedQuery((db, p: { id: number }) => db.selectFrom('fields').selectAll().where('id', '=', p.id));
+
 export async function findField(db: Executor, id: number): Promise<FieldRow | undefined> {
-  return db.selectFrom('fields').selectAll().where('id', '=', id).executeTakeFirst();
+  return fieldById.first(db, { id });
 }
 
 /** Locks a field row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */

@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
+import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- inquiries ----
@@ -10,8 +11,10 @@ export async function insertInquiry(db: Executor, inquiry: Insertable<InquiriesT
   return row.id;
 }
 
+const inquiryById = preparedQuery((db, p: { id: number }) => db.selectFrom('inquiries').selectAll().where('id', '=', p.id));
+
 export async function findInquiry(db: Executor, id: number): Promise<InquiryRow | undefined> {
-  return db.selectFrom('inquiries').selectAll().where('id', '=', id).executeTakeFirst();
+  return inquiryById.first(db, { id });
 }
 
 /** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
@@ -31,14 +34,17 @@ export async function attachInquiryFile(db: Executor, inquiryId: number, fileId:
 
 export type InquiryFile = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>;
 
-export async function listInquiryFiles(db: Executor, inquiryId: number): Promise<InquiryFile[]> {
-  return db
+const filesOfInquiry = preparedQuery((db, p: { inquiryId: number }) =>
+  db
     .selectFrom('inquiry_files')
     .innerJoin('files', 'files.id', 'inquiry_files.file_id')
     .select(['files.id', 'files.original_name', 'files.content_type', 'files.size_bytes'])
-    .where('inquiry_files.inquiry_id', '=', inquiryId)
-    .orderBy('files.id')
-    .execute();
+    .where('inquiry_files.inquiry_id', '=', p.inquiryId)
+    .orderBy('files.id'),
+);
+
+export async function listInquiryFiles(db: Executor, inquiryId: number): Promise<InquiryFile[]> {
+  return filesOfInquiry.all(db, { inquiryId });
 }
 
 /** A file attached to this inquiry; undefined when the file belongs elsewhere. */
@@ -196,15 +202,18 @@ export type InvitationWithExpert = InvitationRow & {
 };
 
 /** Every invitation of an inquiry with the expert's public card data, in the order they were sent. */
-export async function listInvitationsOfInquiry(db: Executor, inquiryId: number): Promise<InvitationWithExpert[]> {
-  return db
+const invitationsOfInquiry = preparedQuery((db, params: { inquiryId: number }) =>
+  db
     .selectFrom('invitations as i')
     .innerJoin('expert_profiles as p', 'p.user_id', 'i.expert_id')
     .selectAll('i')
     .select(['p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
-    .where('i.inquiry_id', '=', inquiryId)
-    .orderBy('i.id')
-    .execute();
+    .where('i.inquiry_id', '=', params.inquiryId)
+    .orderBy('i.id'),
+);
+
+export async function listInvitationsOfInquiry(db: Executor, inquiryId: number): Promise<InvitationWithExpert[]> {
+  return invitationsOfInquiry.all(db, { inquiryId });
 }
 
 export type ExpertInvitationItem = {
@@ -282,23 +291,36 @@ export async function listExpertInvitations(
  * What My menu shows an expert: new invitations first, then the open ones waiting for their
  * action (opened but not answered, or with a question the customer has answered).
  */
+type AgendaParams = { expertId: number; limit: number };
+
+const agendaQueries = {
+  fresh: preparedQuery((db, p: AgendaParams) => invitationItems(db, p.expertId).where('i.status', '=', 'new').orderBy('i.id', 'desc').limit(p.limit)),
+  seen: preparedQuery((db, p: AgendaParams) => invitationItems(db, p.expertId).where('i.status', '=', 'seen').orderBy('i.id', 'desc').limit(p.limit)),
+  answered: preparedQuery((db, p: AgendaParams) =>
+    invitationItems(db, p.expertId).where('i.status', '=', 'offered').where('i.question_state', '=', 'answered').orderBy('i.id', 'desc').limit(p.limit),
+  ),
+  freshCount: preparedQuery((db, p: AgendaParams) =>
+    db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expert_id', '=', p.expertId)
+      .where('status', '=', 'new'),
+  ),
+};
+
 export async function listExpertAgenda(db: Executor, expertId: number, limit: number): Promise<{ fresh: ExpertInvitationItem[]; waiting: ExpertInvitationItem[]; freshTotal: number }> {
   // "Waiting" is two ranges of invitations_expert_status_idx, read separately and merged: as one
   // OR condition SQLite walks every invitation the expert ever had (4.9 ms vs 0.04 ms for the
   // busiest expert in bench/main.ts).
+  const params = { expertId, limit };
   const [fresh, seen, answered, count] = await Promise.all([
-    invitationItems(db, expertId).where('i.status', '=', 'new').orderBy('i.id', 'desc').limit(limit).execute(),
-    invitationItems(db, expertId).where('i.status', '=', 'seen').orderBy('i.id', 'desc').limit(limit).execute(),
-    invitationItems(db, expertId).where('i.status', '=', 'offered').where('i.question_state', '=', 'answered').orderBy('i.id', 'desc').limit(limit).execute(),
-    db
-      .selectFrom('invitations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('expert_id', '=', expertId)
-      .where('status', '=', 'new')
-      .executeTakeFirstOrThrow(),
+    agendaQueries.fresh.all(db, params),
+    agendaQueries.seen.all(db, params),
+    agendaQueries.answered.all(db, params),
+    agendaQueries.freshCount.first(db, params),
   ]);
   const waiting = [...seen, ...answered].sort((a, b) => b.id - a.id).slice(0, limit);
-  return { fresh: fresh.map(toItem), waiting: waiting.map(toItem), freshTotal: Number(count.n) };
+  return { fresh: fresh.map(toItem), waiting: waiting.map(toItem), freshTotal: Number(count?.n ?? 0) };
 }
 
 /**

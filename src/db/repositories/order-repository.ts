@@ -1,6 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
+import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- orders ----
@@ -26,8 +27,12 @@ export async function updateOrder(db: Executor, id: number, changes: Updateable<
 }
 
 /** The inquiry's order that is not cancelled, if any (there is at most one). */
+const liveOrderOfInquiry = preparedQuery((db, p: { inquiryId: number }) =>
+  db.selectFrom('orders').selectAll().where('inquiry_id', '=', p.inquiryId).where('status', '!=', 'cancelled'),
+);
+
 export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): Promise<OrderRow | undefined> {
-  return db.selectFrom('orders').selectAll().where('inquiry_id', '=', inquiryId).where('status', '!=', 'cancelled').executeTakeFirst();
+  return liveOrderOfInquiry.first(db, { inquiryId });
 }
 
 /** Orders waiting for payment whose time to pay has run out, a batch at a time. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { GrantableRole } from '../../domain/roles.js';
 import type { SessionRow } from '../schema.js';
+import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 export async function insertSession(db: Executor, session: SessionRow): Promise<void> {
@@ -18,13 +19,8 @@ export type SessionWithUser = SessionRow & {
   unread: number;
 };
 
-/**
- * A session together with everything every request needs of its user, in one query: name,
- * e-mail, language, whether blocked, the roles (one EXISTS each) and the mailbox's unread count
- * (the same two counts as `countUnread`). One statement instead of four on every signed-in page.
- */
-export async function findSessionWithUser(db: Executor, idHash: string): Promise<SessionWithUser | undefined> {
-  const row = await db
+const sessionWithUser = preparedQuery((db, p: { idHash: string }) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('sessions')
@@ -45,8 +41,16 @@ export async function findSessionWithUser(db: Executor, idHash: string): Promise
           .as('unread_conversations'),
       ];
     })
-    .where('sessions.id_hash', '=', idHash)
-    .executeTakeFirst();
+    .where('sessions.id_hash', '=', p.idHash),
+);
+
+/**
+ * A session together with everything every request needs of its user, in one query: name,
+ * e-mail, language, whether blocked, the roles (one EXISTS each) and the mailbox's unread count
+ * (the same two counts as `countUnread`). One statement instead of four on every signed-in page.
+ */
+export async function findSessionWithUser(db: Executor, idHash: string): Promise<SessionWithUser | undefined> {
+  const row = await sessionWithUser.first(db, { idHash });
   if (!row) return undefined;
   const { is_admin, is_expert, is_moderator, unread_notices, unread_conversations, ...session } = row;
   // SQLite answers EXISTS with 0/1, PostgreSQL with true/false. Roles in name order, as listRoles gives them.

@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/database.js';
+import { preparedQuery } from '../../src/db/prepared.js';
+import { createTestDatabase } from '../support/test-db.js';
+
+async function addField(handle: DatabaseHandle, slug: string, position: number, isActive = 1): Promise<number> {
+  const row = await handle.db
+    .insertInto('fields')
+    .values({ name_et: `Valdkond ${slug}`, name_en: slug, description_et: '', description_en: '', position, is_active: isActive, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+describe('a prepared query', () => {
+  let handle: DatabaseHandle;
+  beforeEach(async () => {
+    handle = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await handle.destroy();
+  });
+
+  const fieldsFrom = preparedQuery((db, p: { from: number; isActive: number; limit: number }) =>
+    db.selectFrom('fields').select(['id', 'name_en as slug']).where('position', '>=', p.from).where('is_active', '=', p.isActive).orderBy('position').limit(p.limit),
+  );
+
+  it('answers exactly what the same query built each time answers, for every set of values', async () => {
+    for (let i = 1; i <= 6; i++) await addField(handle, `f${i}`, i, i % 3 === 0 ? 0 : 1);
+    for (const params of [
+      { from: 1, isActive: 1, limit: 10 },
+      { from: 3, isActive: 1, limit: 2 },
+      { from: 1, isActive: 0, limit: 10 },
+      { from: 7, isActive: 1, limit: 10 },
+    ]) {
+      const expected = await handle.db
+        .selectFrom('fields')
+        .select(['id', 'name_en as slug'])
+        .where('position', '>=', params.from)
+        .where('is_active', '=', params.isActive)
+        .orderBy('position')
+        .limit(params.limit)
+        .execute();
+      expect(await fieldsFrom.all(handle.db, params)).toEqual(expected);
+      expect(await fieldsFrom.first(handle.db, params)).toEqual(expected[0]);
+    }
+    expect((await fieldsFrom.all(handle.db, { from: 3, isActive: 1, limit: 2 })).map((f) => f.slug)).toEqual(['f4', 'f5']);
+  });
+
+  it('runs inside a transaction and sees its uncommitted rows', async () => {
+    const seen = await handle.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('fields')
+        .values({ name_et: 'Sees', name_en: 'inside', updated_at: '2026-01-01T00:00:00.000Z', description_et: '', description_en: '', position: 50, is_active: 1, created_at: '2026-01-01T00:00:00.000Z' })
+        .execute();
+      return fieldsFrom.all(trx, { from: 50, isActive: 1, limit: 5 });
+    });
+    expect(seen.map((f) => f.slug)).toEqual(['inside']);
+  });
+
+  it('refuses a parameter used to build the query rather than bound', async () => {
+    const shaped = preparedQuery((db, p: { limit: number }) => db.selectFrom('fields').select('id').limit(p.limit + 1));
+    await expect(shaped.all(handle.db, { limit: 1 })).rejects.toThrow(/"limit" was used as a value/);
+    const literal = preparedQuery((db, p: { slug: string }) => db.selectFrom('fields').select('id').where('name_en', '=', sql.lit(p.slug)));
+    await expect(literal.all(handle.db, { slug: 'x' })).rejects.toThrow(/"slug"/);
+  });
+
+  it('refuses to run without a value for each parameter', async () => {
+    await expect(fieldsFrom.all(handle.db, { from: 1, limit: 1 } as never)).rejects.toThrow(/no value for the parameter "isActive"/);
+  });
+});
