@@ -11,6 +11,7 @@ import type { PaymentProvider } from './adapters/payments/provider.js';
 import { createSandboxProvider, type NotificationDelivery } from './adapters/payments/sandbox.js';
 import { cryptoRandom } from './adapters/random.js';
 import { randomToken, sign } from './adapters/tokens.js';
+import { TtlCache } from './adapters/ttl-cache.js';
 import type { RandomSource } from './domain/inquiries.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
@@ -84,6 +85,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       provider: buildPaymentProvider(config, secret, clock, overrides.paymentDelivery),
     },
     settings: new SettingsStore(config.settings),
+    listings: { activeFields: new TtlCache(config.publicPageCacheMs, clock, 1), directoryTotals: new TtlCache(config.publicPageCacheMs, clock) },
   };
   return { config, database, deps, logger, secret, mailer };
 }

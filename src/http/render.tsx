@@ -11,7 +11,7 @@ export function pageHtml(node: VNode): string {
 }
 
 /** Sends an HTML document no cache may keep (pages carry a per-visitor CSRF token). */
-export function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply {
+export function sendHtml(reply: FastifyReply, html: string | Buffer, status = 200): FastifyReply {
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 

@@ -4,6 +4,8 @@ import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Db, Engine } from '../db/database.js';
 import type { PaymentProvider } from '../adapters/payments/provider.js';
 import type { RandomSource } from '../domain/inquiries.js';
+import type { TtlCache } from '../adapters/ttl-cache.js';
+import type { FieldRow } from '../db/schema.js';
 import type { SettingsStore } from './settings.js';
 
 /** What every use case may use; built once by the container. */
@@ -23,6 +25,11 @@ export type Deps = {
   payments: { provider: PaymentProvider };
   /** Settings staff change in the back office (random invitations, fee, limits, support contacts …). */
   settings: SettingsStore;
+  /**
+   * Public listing data that may be PUBLIC_PAGE_CACHE_SECONDS old (decision 015): the active
+   * fields as the directory and profiles show them, and the directory's totals per filter.
+   */
+  listings: { activeFields: TtlCache<FieldRow[]>; directoryTotals: TtlCache<number> };
 };
 
 /** How long each kind of single-use link stays valid. */

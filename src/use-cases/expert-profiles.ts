@@ -1,6 +1,7 @@
 import { listReviewsOf } from '../db/repositories/fulfilment-repository.js';
 import { iso } from '../adapters/clock.js';
 import {
+  countDirectory,
   findListedProfile,
   findProfile,
   listDirectory,
@@ -9,13 +10,14 @@ import {
   replaceExpertFields,
   replaceExpertLanguages,
   updateProfile,
+  type DirectoryFilter,
   type DirectoryRow,
   type DirectorySort,
 } from '../db/repositories/expert-repository.js';
 import { findLatestApplicationOf } from '../db/repositories/expert-application-repository.js';
 import { listFields } from '../db/repositories/field-repository.js';
 import { findFileById } from '../db/repositories/mailbox-repository.js';
-import type { FileRow } from '../db/schema.js';
+import type { FieldRow, FileRow } from '../db/schema.js';
 import { startOfTallinnDay, tallinnDayOf } from '../domain/calendar.js';
 import { DomainError } from '../domain/errors.js';
 import {
@@ -67,7 +69,7 @@ export async function getPublicProfile(deps: Deps, expertId: number, locale: Loc
   const [fieldIds, languages, fields, reviews] = await Promise.all([
     listFieldIdsOf(deps.db, [expertId]),
     listLanguagesOf(deps.db, [expertId]),
-    listFields(deps.db),
+    activeFieldRows(deps),
     listReviewsOf(deps.db, expertId, profileReviewCount),
   ]);
   const mine = new Set(fieldIds.get(expertId));
@@ -141,7 +143,7 @@ export function searchWords(q: string): string[] {
  * and filtered; available experts first. An unknown or inactive field is NOT_FOUND.
  */
 export async function searchDirectory(deps: Deps, filters: DirectoryFilters, locale: Locale): Promise<DirectoryResult> {
-  const fieldRows = await listFields(deps.db);
+  const fieldRows = await activeFieldRows(deps);
   const fields = fieldRows.map((f) => fieldView(f, locale));
   let field: FieldView | undefined;
   if (filters.fieldId !== undefined) {
@@ -149,16 +151,18 @@ export async function searchDirectory(deps: Deps, filters: DirectoryFilters, loc
     if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
   }
   const now = deps.clock.now();
-  const { rows, total } = await listDirectory(deps.db, {
+  const filter: DirectoryFilter = {
     fieldId: filters.fieldId,
     words: searchWords(filters.q),
     language: filters.language,
     priceLevel: filters.priceLevel,
     minRating: filters.minRating,
-    sort: filters.sort,
-    limit: directoryPageSize,
-    offset: (filters.page - 1) * directoryPageSize,
-  });
+  };
+  // The total counts every match, which grows with the data: it may be a few seconds old.
+  const [rows, total] = await Promise.all([
+    listDirectory(deps.db, { ...filter, sort: filters.sort, limit: directoryPageSize, offset: (filters.page - 1) * directoryPageSize }),
+    deps.listings.directoryTotals.get(JSON.stringify(filter), () => countDirectory(deps.db, filter)),
+  ]);
   const ids = rows.map((r) => r.id);
   const [fieldIds, languages] = await Promise.all([listFieldIdsOf(deps.db, ids), listLanguagesOf(deps.db, ids)]);
   const byId = new Map(fields.map((f) => [f.id, f]));
@@ -306,4 +310,9 @@ export async function setLeave(deps: Deps, actor: Actor, expertId: number, input
       });
     }
   });
+}
+
+/** The active fields as public pages show them (may be a few seconds old, `Deps.listings`). */
+function activeFieldRows(deps: Deps): Promise<FieldRow[]> {
+  return deps.listings.activeFields.get('active', () => listFields(deps.db));
 }

@@ -79,6 +79,15 @@ async function withUniqueNames<T>(deps: Deps, input: FieldInput, exceptId: numbe
   }
 }
 
+/** This process's public pages show a change to the fields at once (`Deps.listings`); the others within seconds. */
+async function afterChange<T>(deps: Pick<Deps, 'listings'>, change: Promise<T>): Promise<T> {
+  try {
+    return await change;
+  } finally {
+    deps.listings.activeFields.clear();
+  }
+}
+
 function fieldInputOf(field: FieldRow): FieldInput {
   return { nameEt: field.name_et, nameEn: field.name_en, descriptionEt: field.description_et, descriptionEn: field.description_en, isActive: field.is_active === 1 };
 }
@@ -86,7 +95,7 @@ function fieldInputOf(field: FieldRow): FieldInput {
 /** An admin adds a field; it goes to the end of the list. */
 export async function createField(deps: Deps, actor: Actor, input: FieldInput): Promise<number> {
   assertAdmin(actor);
-  return withUniqueNames(deps, input, undefined, () => deps.db.transaction().execute(async (trx) => {
+  return afterChange(deps, withUniqueNames(deps, input, undefined, () => deps.db.transaction().execute(async (trx) => {
     await assertNamesFree(trx, input);
     const now = iso(deps.clock.now());
     const id = await insertField(trx, {
@@ -101,13 +110,13 @@ export async function createField(deps: Deps, actor: Actor, input: FieldInput): 
     });
     await recordAudit(trx, deps, actor, 'field_created', { type: 'field', id }, { after: input });
     return id;
-  }));
+  })));
 }
 
 /** An admin renames, describes, activates or deactivates a field. Experts keep a deactivated field; it is just not offered. */
 export async function editField(deps: Deps, actor: Actor, id: number, input: FieldInput): Promise<void> {
   assertAdmin(actor);
-  await withUniqueNames(deps, input, id, () => deps.db.transaction().execute(async (trx) => {
+  await afterChange(deps, withUniqueNames(deps, input, id, () => deps.db.transaction().execute(async (trx) => {
     const field = await lockField(trx, id, deps.engine === 'postgres');
     if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
     await assertNamesFree(trx, input, id);
@@ -120,13 +129,13 @@ export async function editField(deps: Deps, actor: Actor, id: number, input: Fie
       updated_at: iso(deps.clock.now()),
     });
     await recordAudit(trx, deps, actor, 'field_updated', { type: 'field', id }, { before: fieldInputOf(field), after: input });
-  }));
+  })));
 }
 
 /** Swaps a field with its neighbour in the display order. */
 export async function moveField(deps: Deps, actor: Actor, id: number, direction: 'up' | 'down'): Promise<void> {
   assertAdmin(actor);
-  await deps.db.transaction().execute(async (trx) => {
+  await afterChange(deps, deps.db.transaction().execute(async (trx) => {
     const field = await lockField(trx, id, deps.engine === 'postgres');
     if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
     const neighbour = await findNeighbourField(trx, field, direction);
@@ -136,18 +145,18 @@ export async function moveField(deps: Deps, actor: Actor, id: number, direction:
     await updateField(trx, field.id, { position: neighbour.position, updated_at: now });
     await updateField(trx, neighbour.id, { position: field.position, updated_at: now });
     await recordAudit(trx, deps, actor, 'fields_reordered', { type: 'field', id }, { before: { position: field.position }, after: { position: neighbour.position, direction } });
-  });
+  }));
 }
 
 /** Deletes a field nobody uses; a field in use can only be deactivated (FIELD_IN_USE). */
 export async function deleteField(deps: Deps, actor: Actor, id: number): Promise<void> {
   assertAdmin(actor);
-  await deps.db.transaction().execute(async (trx) => {
+  await afterChange(deps, deps.db.transaction().execute(async (trx) => {
     const field = await lockField(trx, id, deps.engine === 'postgres');
     if (!field) throw new DomainError('NOT_FOUND', { entity: 'field' });
     const uses = await countFieldUses(trx, id);
     if (uses.experts > 0 || uses.applications > 0 || uses.inquiries > 0) throw new DomainError('FIELD_IN_USE', uses);
     await deleteFieldRow(trx, id);
     await recordAudit(trx, deps, actor, 'field_deleted', { type: 'field', id }, { before: fieldInputOf(field) });
-  });
+  }));
 }

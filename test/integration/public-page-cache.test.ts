@@ -103,6 +103,41 @@ describe('anonymous directory and profile pages served from memory', () => {
   });
 });
 
+describe('listing data that may be a few seconds old', () => {
+  it('shows a signed-in person fresh rows at once, and the count of all matches once the few seconds have passed', async () => {
+    const { field } = await listedExpert();
+    const customer = t.browser();
+    await loginAs(customer, await createUser(t));
+    expect((await customer.get(`/experts?field=${field.id}`)).body).toContain('Leitud 1 ekspert');
+
+    await createExpert(t, { name: 'Jüri Juurikas', fieldIds: [field.id] });
+    const page = await customer.get(`/experts?field=${field.id}`);
+    expect(page.body).toContain('Jüri Juurikas');
+    expect(page.body).toContain('Leitud 1 ekspert');
+
+    t.clock.advance(5_001);
+    expect((await customer.get(`/experts?field=${field.id}`)).body).toContain('Leitud 2 eksperti');
+  });
+
+  it("shows a field an admin adds or renames at once in the admin's own process", async () => {
+    await listedExpert();
+    const admin = t.browser();
+    await loginAs(admin, await createUser(t, { roles: ['admin'] }));
+    const visitor = await createUser(t);
+    const signedIn = t.browser();
+    await loginAs(signedIn, visitor);
+    expect((await signedIn.get('/experts')).body).not.toContain('Pärimisõigus');
+
+    const created = await admin.post(
+      '/admin/fields',
+      { nameEt: 'Pärimisõigus', nameEn: 'Inheritance law', descriptionEt: 'Pärandid.', descriptionEn: 'Estates.', isActive: 'on' },
+      { formPage: '/admin/fields/new' },
+    );
+    expect(created.status).toBe(303);
+    expect((await signedIn.get('/experts')).body).toContain('Pärimisõigus');
+  });
+});
+
 describe('without PUBLIC_PAGE_CACHE_SECONDS outside production', () => {
   it('renders every anonymous page afresh', async () => {
     const plain = await createTestApp();

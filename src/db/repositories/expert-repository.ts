@@ -93,7 +93,8 @@ export async function listLanguagesOf(db: Executor, expertIds: readonly number[]
 
 export type DirectorySort = 'rating' | 'price' | 'newest';
 
-export type DirectoryQuery = {
+/** Which experts the directory lists. */
+export type DirectoryFilter = {
   fieldId?: number | undefined;
   /** Lowercased words; every one must occur in the name, organisation, qualifications or bio. */
   words: readonly string[];
@@ -101,10 +102,10 @@ export type DirectoryQuery = {
   priceLevel?: number | undefined;
   /** Only experts rated at least this many stars on average. */
   minRating?: number | undefined;
-  sort: DirectorySort;
-  limit: number;
-  offset: number;
 };
+
+/** A page of the directory. */
+export type DirectoryQuery = DirectoryFilter & { sort: DirectorySort; limit: number; offset: number };
 
 export type DirectoryRow = {
   id: number;
@@ -120,12 +121,8 @@ export type DirectoryRow = {
   bioExcerpt: string;
 };
 
-/**
- * One page of listed experts (active profile, account not blocked), available ones first, then
- * by the chosen order. Each order has an index led by (is_active, is_on_leave), so the page
- * query walks it and stops after `limit` rows; the total is a separate count.
- */
-export async function listDirectory(db: Executor, query: DirectoryQuery): Promise<{ rows: DirectoryRow[]; total: number }> {
+/** The directory's two queries for `query`: its page of rows, and the count of all its rows. */
+function directoryQueries(db: Executor, query: DirectoryFilter, sort: DirectorySort = 'newest') {
   // The filters other than the field, applied to both queries below.
   // `drivenByField`: the query starts from the field's index entries, so `+p.is_active` keeps
   // SQLite from walking every profile by a sort index led by is_active (true of nearly all) instead.
@@ -195,29 +192,40 @@ export async function listDirectory(db: Executor, query: DirectoryQuery): Promis
       sql<string>`substr(p.bio, 1, 280)`.as('bio_excerpt'),
     ])
     .orderBy('p.is_on_leave');
-  if (query.sort === 'rating') page = page.orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc');
-  else if (query.sort === 'price') page = page.orderBy('p.price_level').orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc');
+  if (sort === 'rating') page = page.orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc');
+  else if (sort === 'price') page = page.orderBy('p.price_level').orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc');
   else page = page.orderBy('p.approved_at', 'desc');
-  const [rows, count] = await Promise.all([
-    page.orderBy('p.user_id', 'desc').limit(query.limit).offset(query.offset).execute(),
-    counted.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return {
-    total: Number(count.n),
-    rows: rows.map((r) => ({
-      id: r.id,
-      displayName: r.display_name,
-      organisationName: r.organisation_name,
-      photoFileId: r.photo_file_id,
-      priceLevel: r.price_level,
-      ratingCount: r.rating_count,
-      ratingSum: r.rating_sum,
-      isOnLeave: r.is_on_leave === 1,
-      leaveUntil: r.leave_until,
-      approvedAt: r.approved_at,
-      bioExcerpt: r.bio_excerpt,
-    })),
-  };
+  return { page: page.orderBy('p.user_id', 'desc'), counted };
+}
+
+/**
+ * One page of listed experts (active profile, account not blocked), available ones first, then
+ * by the chosen order. Each order has an index led by (is_active, is_on_leave), so the page
+ * query walks it and stops after `limit` rows; the total is `countDirectory`.
+ */
+export async function listDirectory(db: Executor, query: DirectoryQuery): Promise<DirectoryRow[]> {
+  const rows = await directoryQueries(db, query, query.sort).page.limit(query.limit).offset(query.offset).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    displayName: r.display_name,
+    organisationName: r.organisation_name,
+    photoFileId: r.photo_file_id,
+    priceLevel: r.price_level,
+    ratingCount: r.rating_count,
+    ratingSum: r.rating_sum,
+    isOnLeave: r.is_on_leave === 1,
+    leaveUntil: r.leave_until,
+    approvedAt: r.approved_at,
+    bioExcerpt: r.bio_excerpt,
+  }));
+}
+
+/** How many listed experts match `filter` (all pages). */
+export async function countDirectory(db: Executor, filter: DirectoryFilter): Promise<number> {
+  const count = await directoryQueries(db, filter)
+    .counted.select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(count.n);
 }
 
 /** Ends every leave whose return day has come (the worker runs this every minute). */

@@ -1,0 +1,34 @@
+import type { Clock } from './clock.js';
+
+/**
+ * Values kept for `ttlMs` by key (at most `maxEntries`, the oldest goes first), for data that
+ * may be a few seconds old: nothing is kept when `ttlMs` is 0. Each web process has its own;
+ * a change made in one process reaches the others when their copy expires.
+ */
+export class TtlCache<V> {
+  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+    private readonly maxEntries = 1_000,
+  ) {}
+
+  /** The kept value of `key`, or what `load` gives (then kept). */
+  async get(key: string, load: () => Promise<V>): Promise<V> {
+    if (this.ttlMs <= 0) return load();
+    const now = this.clock.now().getTime();
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt > now) return entry.value;
+    const value = await load();
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, { value, expiresAt: now + this.ttlMs });
+    return value;
+  }
+
+  /** Forgets everything (after a change this process made). */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
