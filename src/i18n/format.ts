@@ -15,14 +15,32 @@ function dateTimeFormat(locale: Locale, options: Intl.DateTimeFormatOptions, key
   return format;
 }
 
+/**
+ * Formatted dates by locale, style and instant. Intl takes a few microseconds per date and a
+ * page shows dozens, mostly the same ones each time it is shown; the cache starts over when full.
+ */
+const formattedDates = new Map<string, string>();
+const maxFormattedDates = 20_000;
+
+function formatCached(locale: Locale, options: Intl.DateTimeFormatOptions, key: string, value: string | Date): string {
+  const cacheKey = `${locale}:${key}:${typeof value === 'string' ? value : value.getTime()}`;
+  let text = formattedDates.get(cacheKey);
+  if (text === undefined) {
+    text = dateTimeFormat(locale, options, key).format(new Date(value));
+    if (formattedDates.size >= maxFormattedDates) formattedDates.clear();
+    formattedDates.set(cacheKey, text);
+  }
+  return text;
+}
+
 /** A date and time as people in Estonia read it (Europe/Tallinn). */
 export function formatDateTime(locale: Locale, value: string | Date): string {
-  return dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }, 'dt').format(new Date(value));
+  return formatCached(locale, { dateStyle: 'medium', timeStyle: 'short' }, 'dt', value);
 }
 
 /** A calendar date in Europe/Tallinn. */
 export function formatDate(locale: Locale, value: string | Date): string {
-  return dateTimeFormat(locale, { dateStyle: 'long' }, 'd').format(new Date(value));
+  return formatCached(locale, { dateStyle: 'long' }, 'd', value);
 }
 
 const moneyFormats = new Map<Locale, Intl.NumberFormat>();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCalendarDate, startOfTallinnDay, tallinnDayOf } from '../../src/domain/calendar.js';
 
@@ -109,5 +110,21 @@ describe('the Tallinn day of an instant', () => {
     for (const value of ['2026-01-15', '2026-03-29', '2026-07-01', '2026-10-25']) {
       expect(tallinnDayOf(startOfTallinnDay(value))).toBe(value);
     }
+  });
+  it('agrees with the time zone database for any instant, clock changes and old offsets included', () => {
+    const intlDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Tallinn', year: 'numeric', month: '2-digit', day: '2-digit' });
+    // Every minute around the clock changes of 2026 (29 March and 25 October, 01:00 UTC).
+    for (const change of [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1)]) {
+      for (let ms = change - 3 * 3_600_000; ms <= change + 3 * 3_600_000; ms += 60_000) {
+        expect(tallinnDayOf(new Date(ms)), new Date(ms).toISOString()).toBe(intlDay.format(new Date(ms)));
+      }
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2200, 0, 1) }), (ms) => {
+        expect(tallinnDayOf(new Date(ms))).toBe(intlDay.format(new Date(ms)));
+        expect(tallinnDayOf(new Date(ms).toISOString())).toBe(intlDay.format(new Date(ms)));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
