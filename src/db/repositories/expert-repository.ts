@@ -1,6 +1,7 @@
 import { sql, type Insertable, type SelectQueryBuilder, type Updateable } from 'kysely';
 import type { Database, ExpertProfileRow, ExpertProfilesTable, UsersTable } from '../schema.js';
 import { containsPattern } from './like-pattern.js';
+import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- organisations ----
@@ -31,8 +32,10 @@ function profileWithOrganisation(db: Executor) {
 
 /** An expert's profile, listed or not, with its organisation's name. */
 export async function findProfile(db: Executor, userId: number): Promise<ProfileWithOrganisation | undefined> {
-  return profileWithOrganisation(db).where('p.user_id', '=', userId).executeTakeFirst();
+  return profileOfUser.first(db, { userId });
 }
+
+const profileOfUser = preparedQuery((db, p: { userId: number }) => profileWithOrganisation(db).where('p.user_id', '=', p.userId));
 
 export async function insertProfile(db: Executor, profile: Insertable<ExpertProfilesTable>): Promise<void> {
   await db.insertInto('expert_profiles').values(profile).execute();

@@ -72,12 +72,10 @@ export type CustomerInquiryItem = {
 };
 
 /** A customer's inquiries, newest first, with how many experts were invited, offered and asked. */
-export async function listCustomerInquiries(
-  db: Executor,
-  customerId: number,
-  page: { limit: number; offset: number },
-): Promise<{ items: CustomerInquiryItem[]; total: number }> {
-  const [rows, count] = await Promise.all([
+type CustomerInquiryParams = { customerId: number; limit: number; offset: number };
+
+const customerInquiryQueries = {
+  page: preparedQuery((db, p: CustomerInquiryParams) =>
     db
       .selectFrom('inquiries as q')
       .select((eb) => [
@@ -102,15 +100,25 @@ export async function listCustomerInquiries(
           .where('i.question_state', '=', 'waiting')
           .as('waiting_count'),
       ])
-      .where('q.customer_id', '=', customerId)
+      .where('q.customer_id', '=', p.customerId)
       .orderBy('q.id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    db.selectFrom('inquiries').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', customerId).executeTakeFirstOrThrow(),
-  ]);
+      .limit(p.limit)
+      .offset(p.offset),
+  ),
+  count: preparedQuery((db, p: CustomerInquiryParams) =>
+    db.selectFrom('inquiries').select((eb) => eb.fn.countAll<number>().as('n')).where('customer_id', '=', p.customerId),
+  ),
+};
+
+export async function listCustomerInquiries(
+  db: Executor,
+  customerId: number,
+  page: { limit: number; offset: number },
+): Promise<{ items: CustomerInquiryItem[]; total: number }> {
+  const params = { customerId, limit: page.limit, offset: page.offset };
+  const [rows, count] = await Promise.all([customerInquiryQueries.page.all(db, params), customerInquiryQueries.count.first(db, params)]);
   return {
-    total: Number(count.n),
+    total: Number(count?.n ?? 0),
     items: rows.map((r) => ({
       id: r.id,
       kind: r.kind,

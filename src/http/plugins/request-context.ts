@@ -42,6 +42,19 @@ export function registerRequestContext(
   const names = cookieNames(isSecure);
   const baseCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: isSecure };
 
+  // Tokens by binding: the same browser asks for a page many times, and an HMAC per request shows
+  // in the profile of every page. The map starts over when full.
+  const tokens = new Map<string, string>();
+  const csrfTokenOf = (binding: string): string => {
+    let token = tokens.get(binding);
+    if (token === undefined) {
+      token = sign(secret, `csrf:${binding}`);
+      if (tokens.size >= 10_000) tokens.clear();
+      tokens.set(binding, token);
+    }
+    return token;
+  };
+
   app.decorateRequest('session', undefined);
   app.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
 
@@ -81,7 +94,7 @@ export function registerRequestContext(
       t: translator(locale),
       actor: session?.actor,
       hasSessionEnded: Boolean(rawSessionId) && !session,
-      csrfToken: sign(secret, `csrf:${binding}`),
+      csrfToken: csrfTokenOf(binding),
       currentPath: request.url,
       flash,
       unreadCount: session?.unreadCount ?? 0,
