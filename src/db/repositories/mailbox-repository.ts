@@ -57,7 +57,12 @@ type RawItem = {
   unread_count: number | null;
 };
 
-/** The mailbox, newest first: notices and conversations in one list, paginated and filtered. */
+/**
+ * The mailbox, newest first: notices and conversations in one list, paginated and filtered.
+ * Each kind reads at most the first `offset + limit` of its own, newest first by its index,
+ * and only those are merged, so a page costs the same however long the mailbox grows; the total
+ * is two index counts.
+ */
 export async function listMailbox(
   db: Executor,
   userId: number,
@@ -68,28 +73,44 @@ export async function listMailbox(
   const wantsConversations = filter !== 'notices';
   const onlyUnread = filter === 'unread';
 
-  const noticePart = sql`select 'notice' as type, n.id as id, n.created_at as at,
+  const window = options.offset + options.limit;
+  // Typed nulls: PostgreSQL gives an untyped null in a subquery the type text.
+
+  const noticePart = sql`select * from (select 'notice' as type, n.id as id, n.created_at as at,
       case when n.read_at is null then 1 else 0 end as is_unread,
-      n.kind as kind, n.params as params, n.link as link, null as subject, null as unread_count
-    from notices n where n.user_id = ${userId}${onlyUnread ? sql` and n.read_at is null` : sql``}`;
-  const conversationPart = sql`select 'conversation' as type, c.id as id, m.last_activity_at as at,
+      n.kind as kind, n.params as params, n.link as link, cast(null as text) as subject, cast(null as integer) as unread_count
+    from notices n where n.user_id = ${userId}${onlyUnread ? sql` and n.read_at is null` : sql``}
+    order by n.created_at desc, n.id desc limit ${window}) as notice_items`;
+  const conversationPart = sql`select * from (select 'conversation' as type, c.id as id, m.last_activity_at as at,
       case when m.unread_count > 0 then 1 else 0 end as is_unread,
-      null as kind, null as params, null as link, c.subject as subject, m.unread_count as unread_count
+      cast(null as text) as kind, cast(null as text) as params, cast(null as text) as link, c.subject as subject, m.unread_count as unread_count
     from conversation_members m join conversations c on c.id = m.conversation_id
-    where m.user_id = ${userId}${onlyUnread ? sql` and m.unread_count > 0` : sql``}`;
+    where m.user_id = ${userId}${onlyUnread ? sql` and m.unread_count > 0` : sql``}
+    order by m.last_activity_at desc, c.id desc limit ${window}) as conversation_items`;
   const parts = [...(wantsNotices ? [noticePart] : []), ...(wantsConversations ? [conversationPart] : [])];
   const union = sql.join(parts, sql` union all `);
 
-  const [rows, count] = await Promise.all([
+  const countNotices = async () => {
+    let query = db.selectFrom('notices').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+    if (onlyUnread) query = query.where('read_at', 'is', null);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  };
+  const countConversations = async () => {
+    let query = db.selectFrom('conversation_members').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+    if (onlyUnread) query = query.where('unread_count', '>', 0);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  };
+  const [rows, notices, conversations] = await Promise.all([
     sql<RawItem>`select * from (${union}) items order by at desc, type, id desc limit ${options.limit} offset ${options.offset}`.execute(db),
-    sql<{ n: number }>`select count(*) as n from (${union}) items`.execute(db),
+    wantsNotices ? countNotices() : 0,
+    wantsConversations ? countConversations() : 0,
   ]);
   const items = rows.rows.map((row): MailboxItem =>
     row.type === 'notice'
       ? { type: 'notice', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, kind: row.kind ?? '', params: row.params ?? '{}', link: row.link }
       : { type: 'conversation', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, subject: row.subject ?? '', unreadCount: Number(row.unread_count ?? 0) },
   );
-  return { items, total: Number(count.rows[0]?.n ?? 0) };
+  return { items, total: notices + conversations };
 }
 
 // ---- conversations ----
