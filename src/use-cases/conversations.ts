@@ -49,6 +49,8 @@ export type ConversationView = {
   messages: MessageWithFiles[];
   /** The id to ask for older messages with, when there are any. */
   olderBeforeId: number | undefined;
+  /** It had unread messages for the reader until now (the mailbox badge has changed). */
+  wasUnread: boolean;
 };
 
 /** A conversation for one of its members, newest messages last; marks it read. Others get NOT_FOUND. */
@@ -68,6 +70,7 @@ export async function openConversation(deps: Deps, actor: Actor, conversationId:
     members: members.map(({ id, name, shown_as }) => ({ id, name: id === actor.id ? name : (shown_as ?? name) })),
     messages: shown,
     olderBeforeId: hasOlder ? shown[0]?.id : undefined,
+    wasUnread: conversation.unread_count > 0,
   };
 }
 

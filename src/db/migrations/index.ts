@@ -6,6 +6,7 @@ import * as inquiries from './2026-11-26-004-inquiries.js';
 import * as orders from './2026-11-26-005-orders.js';
 import * as fulfilment from './2026-11-26-006-fulfilment.js';
 import * as backOffice from './2026-11-26-007-back-office.js';
+import * as unreadIndex from './2026-11-26-008-unread-index.js';
 
 /** Every migration, in order. Names are ISO-dated so they sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-005-orders': orders,
   '2026-11-26-006-fulfilment': fulfilment,
   '2026-11-26-007-back-office': backOffice,
+  '2026-11-26-008-unread-index': unreadIndex,
 };

@@ -47,7 +47,8 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     const { before } = beforeQuery.parse(request.query ?? {});
     const conversation = await openConversation(deps, actorOf(request), params.data.id, before);
-    request.ctx.unreadCount = await unreadCount(deps, actorOf(request));
+    // Opening it marked it read: the badge, counted before, is counted again.
+    if (conversation.wasUnread) request.ctx.unreadCount = await unreadCount(deps, actorOf(request));
     return sendPage(reply, <ConversationPage ctx={request.ctx} conversation={conversation} />);
   });
 
