@@ -29,6 +29,12 @@ export const domainErrorStatus: Record<DomainErrorCode, [number, ErrorKind]> = {
   ACCOUNT_HAS_OBLIGATIONS: [409, 'badRequest'],
 };
 
+/** SQLite or the file system found no room to write. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
 /**
  * Errors become friendly pages: domain errors by the table above, client errors Fastify detects
  * (malformed or oversized bodies, bad content types) as 4xx, and anything else as a 500 whose
@@ -54,7 +60,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     request.log.error({ err: error }, 'request failed');
     // A full disk: the write was rolled back whole. Say so, and when to come back.
-    const isUnavailable = (error as { code?: string }).code === 'SQLITE_FULL' || (error as { code?: string }).code === 'ENOSPC';
+    const isUnavailable = isDiskFull(error);
     if (isUnavailable) reply.header('retry-after', '120');
     return sendErrorPage(request, reply, isUnavailable ? 503 : 500, isUnavailable ? 'unavailable' : 'server', request.id);
   });
