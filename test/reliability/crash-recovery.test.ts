@@ -43,6 +43,7 @@ import {
   SmtpSink,
   startLoad,
   waitFor,
+  waitForOutboxDrained,
   type Cast,
 } from './support.js';
 
@@ -166,14 +167,7 @@ describe(`kill -9 under a steady write load, ${rounds} times`, () => {
     expect(haveRoundsFinished, 'the crash rounds above did not finish').toBe(true);
     // Rows a killed worker had claimed wait for their lease to run out, then go out again.
     // A row whose sends failed at a kill waits out its backoff too (30 s, then 1 min, jittered).
-    let pending: unknown[] = [];
-    const rows = await waitFor('the outbox to have nothing pending', leaseAndMarginMs + 90_000, () => {
-      const all = readDatabase(dbFile, outboxRows);
-      pending = all.filter((row) => row.status === 'pending');
-      return pending.length === 0 ? all : undefined;
-    }).catch((error: unknown) => {
-      throw new Error(`${String(error)}; still pending: ${JSON.stringify(pending.slice(0, 5))}`, { cause: error });
-    });
+    const rows = await waitForOutboxDrained(dbFile, { stallMs: leaseAndMarginMs + 90_000 });
     await sink.settled();
 
     expect(rows.filter((row) => row.status !== 'sent').map((row) => `${row.id} ${row.status} ${row.last_error ?? ''}`), context()).toEqual([]);

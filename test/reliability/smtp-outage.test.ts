@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { Ledger, missingFromDatabase, outboxRows, readDatabase, signInCast, sleep, SmtpSink, startLoad, waitFor, type Cast, type OutboxRow } from './support.js';
+import { Ledger, missingFromDatabase, outboxRows, readDatabase, signInCast, sleep, SmtpSink, startLoad, waitFor, waitForOutboxDrained, type Cast, type OutboxRow } from './support.js';
 
 /** The shortest first retry: 30 s × 0.5 (retryDelayMs in src/workers/outbox-worker.ts). */
 const shortestFirstRetryMs = 15_000;
@@ -70,14 +70,7 @@ describe('the SMTP server down for a while under load', () => {
 
       // Everything goes out once the backoff has passed.
       // Up to two backoffs (30 s, then 1 min, jittered) if a send met the server still starting.
-      let pending: unknown[] = [];
-      const rows = await waitFor('the outbox to have nothing pending', 150_000, () => {
-        const all = readDatabase(dbFile, outboxRows);
-        pending = all.filter((row) => row.status === 'pending');
-        return pending.length === 0 ? all : undefined;
-      }).catch((error: unknown) => {
-        throw new Error(`${String(error)}; still pending: ${JSON.stringify(pending.slice(0, 5))}`, { cause: error });
-      });
+      const rows = await waitForOutboxDrained(dbFile, { stallMs: 150_000 });
       await sink.settled();
       expect(rows.filter((row) => row.status !== 'sent').map((row) => `${row.id} ${row.status} ${row.last_error ?? ''}`)).toEqual([]);
 

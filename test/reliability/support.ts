@@ -255,6 +255,36 @@ export function outboxRows(db: Db): OutboxRow[] {
   return db.prepare('select id, message_id, status, attempts, next_attempt_at, locked_until, last_error, created_at, sent_at from outbox_emails order by id').all() as OutboxRow[];
 }
 
+/**
+ * Waits until no outbox row of the database file is pending, and gives them all. How long that
+ * takes depends on how much the load wrote (a faster server leaves a longer backlog), so the wait
+ * fails only when nothing has left `pending` for `stallMs` (a lease or a backoff to wait out),
+ * or after `maxMs` in all; the error names the rows still pending.
+ */
+export async function waitForOutboxDrained(dbFile: string, options: { stallMs: number; maxMs?: number }): Promise<OutboxRow[]> {
+  const started = Date.now();
+  let pending: OutboxRow[] = [];
+  let fewestPending = Number.POSITIVE_INFINITY;
+  let lastProgressAt = started;
+  for (;;) {
+    const all = readDatabase(dbFile, outboxRows);
+    pending = all.filter((row) => row.status === 'pending');
+    if (pending.length === 0) return all;
+    if (pending.length < fewestPending) {
+      fewestPending = pending.length;
+      lastProgressAt = Date.now();
+    }
+    const now = Date.now();
+    if (now - lastProgressAt > options.stallMs || now - started > (options.maxMs ?? 900_000)) {
+      throw new Error(
+        `the outbox still has ${pending.length} pending after ${now - started} ms (none left pending for the last ${now - lastProgressAt} ms); ` +
+          `the first: ${JSON.stringify(pending.slice(0, 5))}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
 export function userIdByEmail(db: Db, email: string): number {
   const row = db.prepare('select id from users where email = ?').get(email) as { id: number } | undefined;
   if (!row) throw new Error(`no user ${email}`);
@@ -487,10 +517,17 @@ export type Load = {
 };
 
 /**
- * Starts the write load: one lane per customer running round trips back to back, and one lane of
- * registrations. A lane whose request fails at the connection starts over with a new round trip
- * (nothing is retried: the outcome of a dropped request is unknown and it is not recorded); an
- * unexpected answer is put in `ledger.unexpected`.
+ * A lane starts a step at most this often. Unpaced, the e-mails the load leaves behind grew with
+ * the server's speed (twice as fast a server, twice the backlog for the outbox to drain after the
+ * crashes); paced, each run writes about as much, and still several steps are in flight at once.
+ */
+const minStepMs = 250;
+
+/**
+ * Starts the write load: one lane per customer running round trips one after another (at most one
+ * start per `minStepMs`), and one lane of registrations. A lane whose request fails at the
+ * connection starts over with a new round trip (nothing is retried: the outcome of a dropped
+ * request is unknown and it is not recorded); an unexpected answer is put in `ledger.unexpected`.
  */
 export function startLoad(cast: Cast, ledger: Ledger, tagPrefix: string): Load {
   let isStopping = false;
@@ -499,8 +536,10 @@ export function startLoad(cast: Cast, ledger: Ledger, tagPrefix: string): Load {
   const lane = async (step: (tag: string) => Promise<void>) => {
     while (!isStopping) {
       const tag = `${tagPrefix}-${(counter += 1)}`;
+      const startedAt = Date.now();
       try {
         await step(tag);
+        await sleep(Math.max(0, minStepMs - (Date.now() - startedAt)));
       } catch (error) {
         if (isNetworkError(error)) {
           dropped += 1;
