@@ -1,25 +1,38 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
+import { h, type VNode } from 'preact';
+import { render } from 'preact-render-to-string';
 import { randomToken } from '../adapters/tokens.js';
 import type { Clock } from '../adapters/clock.js';
 import { TtlCache } from '../adapters/ttl-cache.js';
 import type { PageContext } from './context.js';
 import { pageHtml, sendHtml, sendPage } from './render.js';
+import { SiteHeader } from './views/layout.js';
 
 /** Pages kept at most; each is one URL (query string included) in one language. */
 const maxEntries = 500;
 
+/** Bytes between the places of the CSRF token. */
+type Pieces = Buffer[];
+
+type Entry = {
+  /** The page as an anonymous visitor sees it. */
+  page: Pieces;
+  /** The same page before and after its header, for a signed-in visitor's own header in between. */
+  aroundHeader: { before: Pieces; after: Pieces } | undefined;
+};
+
 /**
- * Anonymous visitors' directory and profile pages, rendered once and served from memory for a
- * few seconds (decision 014). Everything on such a page is the same for every anonymous visitor
- * but the CSRF token of the language switch, which is bound to each browser: the page is
- * rendered with a random placeholder in its place, and each answer puts the visitor's own token
- * back. Signed-in people, a flash message or an ended session always get a fresh render.
- * Pages are kept as bytes, so an answer is a copy, not a string search and an encoding.
+ * The directory and profile pages, rendered once and served from memory for a few seconds
+ * (decisions 014 and 015). Such a page is the same for everyone but its header (the language
+ * switch with the CSRF token bound to each browser, and a signed-in visitor's own links and
+ * mailbox count): the page is rendered as an anonymous visitor sees it, with a random
+ * placeholder in the token's place; each answer puts the visitor's own token back, and a
+ * signed-in visitor's own header in place of the anonymous one. A page the route marks as
+ * personal (an expert's own profile, with its edit link), a flash message or an ended session
+ * always get a fresh render. Pages are kept as bytes, so an answer is a copy and a header.
  */
 export class PublicPageCache {
-  /** Each page as the bytes between the places of the CSRF token. */
-  readonly #pages: TtlCache<Buffer[]>;
+  readonly #pages: TtlCache<Entry>;
   readonly #placeholder = `csrf-${randomToken(24)}`;
 
   constructor(ttlMs: number, clock: Clock) {
@@ -27,18 +40,34 @@ export class PublicPageCache {
   }
 
   /**
-   * Sends the page that `load` fetches the data of and draws: from memory when an anonymous
-   * visitor's copy of this URL in this language is fresh (then `load` does not run at all).
+   * Sends the page that `load` fetches the data of and draws: from memory when this URL's copy
+   * in this language is fresh (then `load` does not run at all). `load` must draw the same page
+   * for everyone unless `options.isPersonal`.
    */
-  async send(request: FastifyRequest, reply: FastifyReply, load: () => Promise<(ctx: PageContext) => VNode>): Promise<FastifyReply> {
+  async send(request: FastifyRequest, reply: FastifyReply, load: () => Promise<(ctx: PageContext) => VNode>, options: { isPersonal?: boolean } = {}): Promise<FastifyReply> {
     const ctx = request.ctx;
-    if (ctx.actor || ctx.flash || ctx.hasSessionEnded) return sendPage(reply, (await load())(ctx));
-    const parts = await this.#pages.get(`${ctx.locale} ${request.url}`, async () => {
+    if (options.isPersonal || ctx.flash || ctx.hasSessionEnded) return sendPage(reply, (await load())(ctx));
+    const entry = await this.#pages.get(`${ctx.locale} ${request.url}`, async () => {
       const draw = await load();
-      const html = pageHtml(draw({ ...ctx, csrfToken: this.#placeholder }));
-      return html.split(this.#placeholder).map((part) => Buffer.from(part, 'utf8'));
+      const anonymous: PageContext = { ...ctx, actor: undefined, unreadCount: 0, csrfToken: this.#placeholder };
+      const html = pageHtml(draw(anonymous));
+      const header = render(h(SiteHeader, { ctx: anonymous }));
+      const at = html.indexOf(header);
+      return {
+        page: this.#pieces(html),
+        aroundHeader: at < 0 ? undefined : { before: this.#pieces(html.slice(0, at)), after: this.#pieces(html.slice(at + header.length)) },
+      };
     });
     const token = Buffer.from(ctx.csrfToken, 'utf8');
-    return sendHtml(reply, Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [token, part]))));
+    const joined = (pieces: Pieces) => pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
+    if (!ctx.actor) return sendHtml(reply, Buffer.concat(joined(entry.page)));
+    // Without a header to replace (a page drawn without the layout), a signed-in visitor gets a fresh render.
+    if (!entry.aroundHeader) return sendPage(reply, (await load())(ctx));
+    const own = Buffer.from(render(h(SiteHeader, { ctx })), 'utf8');
+    return sendHtml(reply, Buffer.concat([...joined(entry.aroundHeader.before), own, ...joined(entry.aroundHeader.after)]));
+  }
+
+  #pieces(html: string): Pieces {
+    return html.split(this.#placeholder).map((piece) => Buffer.from(piece, 'utf8'));
   }
 }

@@ -78,12 +78,18 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get('/experts/:id', async (request, reply) => {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
-    return publicPages.send(request, reply, async () => {
-      const profile = await getPublicProfile(deps, params.data.id, request.ctx.locale);
-      const actor = request.ctx.actor;
-      const canEdit = actor !== undefined && (actor.id === profile.id || hasRole(actor, 'admin'));
-      return (ctx) => <ProfilePage ctx={ctx} profile={profile} canEdit={canEdit} />;
-    });
+    // The expert and admins see an edit link: their copy is their own.
+    const actor = request.ctx.actor;
+    const canEdit = actor !== undefined && (actor.id === params.data.id || hasRole(actor, 'admin'));
+    return publicPages.send(
+      request,
+      reply,
+      async () => {
+        const profile = await getPublicProfile(deps, params.data.id, request.ctx.locale);
+        return (ctx) => <ProfilePage ctx={ctx} profile={profile} canEdit={canEdit} />;
+      },
+      { isPersonal: canEdit },
+    );
   });
 
   app.get('/experts/:id/photo', async (request, reply) => {

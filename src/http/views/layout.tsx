@@ -16,11 +16,98 @@ function MailboxIcon() {
   );
 }
 
-/** The frame every page lives in: menu, language, mailbox with unread count, footer. */
-export function Layout({ ctx, title, children }: LayoutProps) {
+/**
+ * The page's header: the language switch, the visitor's own links (mailbox with the unread
+ * count, My menu, account, sign out) and the main menu. Everything on a page that depends on
+ * who is looking is here (and in `main` where a page says so); public pages kept in memory put
+ * each visitor's own header in (PublicPageCache).
+ */
+export function SiteHeader({ ctx }: { ctx: PageContext }) {
   const { t, actor } = ctx;
   const isStaff = actor ? actor.roles.includes('admin') || actor.roles.includes('moderator') : false;
   const canReadSentEmail = ctx.isSentEmailOpen || (actor?.roles.includes('admin') ?? false);
+  return (
+    <header class="site-header">
+      <div class="bar">
+        <a class="brand" href="/">
+          {t('meta.siteName')}
+        </a>
+        <div class="tools">
+          <form method="post" action="/language" class="inline-form">
+            <CsrfInput ctx={ctx} />
+            <input type="hidden" name="lang" value={t('nav.switchToLang')} />
+            <input type="hidden" name="returnTo" value={ctx.currentPath} />
+            <button type="submit" class="link-button" lang={t('nav.switchToLang')}>
+              {t('nav.switchTo')}
+            </button>
+          </form>
+          {actor ? (
+            <>
+              <a
+                class="mailbox-link"
+                href="/mailbox"
+                aria-label={t('nav.mailboxUnread', { count: ctx.unreadCount })}
+                // The live count fills in {count}. A count that is not a number picks no plural
+                // form (the bare key would be shown), so the template names its form itself.
+                data-label-template={t('nav.mailboxUnread_other' as MessageKey, { count: '{count}' })}
+              >
+                <MailboxIcon />
+                <span class="badge" data-unread-count={ctx.unreadCount} aria-hidden="true">
+                  {ctx.unreadCount}
+                </span>
+              </a>
+              <a href="/my">{t('nav.myMenu')}</a>
+              <a href="/account">{t('nav.account')}</a>
+              <form method="post" action="/logout" class="inline-form">
+                <CsrfInput ctx={ctx} />
+                <button type="submit" class="link-button">
+                  {t('nav.logout')}
+                </button>
+              </form>
+            </>
+          ) : (
+            <>
+              <a href="/login">{t('nav.login')}</a>
+              <a href="/register" class="button button-small">
+                {t('nav.register')}
+              </a>
+            </>
+          )}
+        </div>
+      </div>
+      <nav class="main-nav" aria-label={t('nav.label')}>
+        <ul>
+          <li>
+            <a href="/order/consultation">{t('nav.orderConsultation')}</a>
+          </li>
+          <li>
+            <a href="/order/document">{t('nav.orderDocument')}</a>
+          </li>
+          <li>
+            <a href="/become-expert">{t('nav.becomeExpert')}</a>
+          </li>
+          <li>
+            <a href="/experts">{t('nav.experts')}</a>
+          </li>
+          {isStaff && (
+            <li>
+              <a href="/admin">{t('nav.admin')}</a>
+            </li>
+          )}
+          {canReadSentEmail && (
+            <li>
+              <a href="/sent-emails">{t('nav.sentEmails')}</a>
+            </li>
+          )}
+        </ul>
+      </nav>
+    </header>
+  );
+}
+
+/** The frame every page lives in: menu, language, mailbox with unread count, footer. */
+export function Layout({ ctx, title, children }: LayoutProps) {
+  const { t } = ctx;
   return (
     <html lang={t('meta.htmlLang')}>
       <head>
@@ -36,81 +123,7 @@ export function Layout({ ctx, title, children }: LayoutProps) {
         <a class="skip-link" href="#content">
           {t('nav.skipToContent')}
         </a>
-        <header class="site-header">
-          <div class="bar">
-            <a class="brand" href="/">
-              {t('meta.siteName')}
-            </a>
-            <div class="tools">
-              <form method="post" action="/language" class="inline-form">
-                <CsrfInput ctx={ctx} />
-                <input type="hidden" name="lang" value={t('nav.switchToLang')} />
-                <input type="hidden" name="returnTo" value={ctx.currentPath} />
-                <button type="submit" class="link-button" lang={t('nav.switchToLang')}>
-                  {t('nav.switchTo')}
-                </button>
-              </form>
-              {actor ? (
-                <>
-                  <a
-                    class="mailbox-link"
-                    href="/mailbox"
-                    aria-label={t('nav.mailboxUnread', { count: ctx.unreadCount })}
-                    // The live count fills in {count}. A count that is not a number picks no plural
-                    // form (the bare key would be shown), so the template names its form itself.
-                    data-label-template={t('nav.mailboxUnread_other' as MessageKey, { count: '{count}' })}
-                  >
-                    <MailboxIcon />
-                    <span class="badge" data-unread-count={ctx.unreadCount} aria-hidden="true">
-                      {ctx.unreadCount}
-                    </span>
-                  </a>
-                  <a href="/my">{t('nav.myMenu')}</a>
-                  <a href="/account">{t('nav.account')}</a>
-                  <form method="post" action="/logout" class="inline-form">
-                    <CsrfInput ctx={ctx} />
-                    <button type="submit" class="link-button">
-                      {t('nav.logout')}
-                    </button>
-                  </form>
-                </>
-              ) : (
-                <>
-                  <a href="/login">{t('nav.login')}</a>
-                  <a href="/register" class="button button-small">
-                    {t('nav.register')}
-                  </a>
-                </>
-              )}
-            </div>
-          </div>
-          <nav class="main-nav" aria-label={t('nav.label')}>
-            <ul>
-              <li>
-                <a href="/order/consultation">{t('nav.orderConsultation')}</a>
-              </li>
-              <li>
-                <a href="/order/document">{t('nav.orderDocument')}</a>
-              </li>
-              <li>
-                <a href="/become-expert">{t('nav.becomeExpert')}</a>
-              </li>
-              <li>
-                <a href="/experts">{t('nav.experts')}</a>
-              </li>
-              {isStaff && (
-                <li>
-                  <a href="/admin">{t('nav.admin')}</a>
-                </li>
-              )}
-              {canReadSentEmail && (
-                <li>
-                  <a href="/sent-emails">{t('nav.sentEmails')}</a>
-                </li>
-              )}
-            </ul>
-          </nav>
-        </header>
+        <SiteHeader ctx={ctx} />
         <main id="content" tabIndex={-1}>
           {ctx.flash && (
             <p class="flash" role="status">
