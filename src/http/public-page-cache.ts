@@ -14,12 +14,12 @@ const maxEntries = 500;
 /** Bytes between the places of the CSRF token. */
 type Pieces = Buffer[];
 
-type Entry = {
-  /** The page as an anonymous visitor sees it. */
-  page: Pieces;
-  /** The same page before and after its header, for a signed-in visitor's own header in between. */
-  aroundHeader: { before: Pieces; after: Pieces } | undefined;
-};
+/**
+ * A page as an anonymous visitor sees it, in three parts: before its header, the header, after
+ * it (a signed-in visitor's own header goes in between instead); one part when the page has no
+ * header to replace.
+ */
+type Entry = { before: Pieces; header: Pieces; after: Pieces } | { page: Pieces };
 
 /**
  * The directory and profile pages, rendered once and served from memory for a few seconds
@@ -53,18 +53,17 @@ export class PublicPageCache {
       const html = pageHtml(draw(anonymous));
       const header = render(h(SiteHeader, { ctx: anonymous }));
       const at = html.indexOf(header);
-      return {
-        page: this.#pieces(html),
-        aroundHeader: at < 0 ? undefined : { before: this.#pieces(html.slice(0, at)), after: this.#pieces(html.slice(at + header.length)) },
-      };
+      if (at < 0) return { page: this.#pieces(html) };
+      return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)) };
     });
     const token = Buffer.from(ctx.csrfToken, 'utf8');
     const joined = (pieces: Pieces) => pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
-    if (!ctx.actor) return sendHtml(reply, Buffer.concat(joined(entry.page)));
-    // Without a header to replace (a page drawn without the layout), a signed-in visitor gets a fresh render.
-    if (!entry.aroundHeader) return sendPage(reply, (await load())(ctx));
-    const own = Buffer.from(render(h(SiteHeader, { ctx })), 'utf8');
-    return sendHtml(reply, Buffer.concat([...joined(entry.aroundHeader.before), own, ...joined(entry.aroundHeader.after)]));
+    if ('page' in entry) {
+      // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
+      return ctx.actor ? sendPage(reply, (await load())(ctx)) : sendHtml(reply, Buffer.concat(joined(entry.page)));
+    }
+    const header = ctx.actor ? [Buffer.from(render(h(SiteHeader, { ctx })), 'utf8')] : joined(entry.header);
+    return sendHtml(reply, Buffer.concat([...joined(entry.before), ...header, ...joined(entry.after)]));
   }
 
   #pieces(html: string): Pieces {
