@@ -1,3 +1,5 @@
+import { keptAnswers } from '../memo.js';
+
 /**
  * Calendar dates as people in Estonia mean them. Times are stored in UTC; a date someone picks
  * ("back on 3 March") means the start of that day in Europe/Tallinn.
@@ -38,7 +40,7 @@ export function startOfTallinnDay(value: string): Date {
 const euRuleSince = Date.UTC(2002, 0, 1);
 const euRuleUntil = Date.UTC(9999, 0, 1);
 const hourMs = 3_600_000;
-const offsetByUtcHour = new Map<number, number>();
+const offsetByUtcHour = keptAnswers<number, number>(100_000);
 
 /**
  * The Tallinn calendar day (`YYYY-MM-DD`) an instant falls on. Pages ask this of every row,
@@ -48,11 +50,6 @@ export function tallinnDayOf(at: Date | string): string {
   const ms = new Date(at).getTime();
   if (!(ms >= euRuleSince && ms < euRuleUntil)) return dayFormat.format(new Date(at));
   const hour = Math.floor(ms / hourMs);
-  let offset = offsetByUtcHour.get(hour);
-  if (offset === undefined) {
-    if (offsetByUtcHour.size >= 100_000) offsetByUtcHour.clear();
-    offset = tallinnOffsetMinutes(new Date(hour * hourMs));
-    offsetByUtcHour.set(hour, offset);
-  }
+  const offset = offsetByUtcHour(hour, () => tallinnOffsetMinutes(new Date(hour * hourMs)));
   return new Date(ms + offset * 60_000).toISOString().slice(0, 10);
 }

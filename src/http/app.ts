@@ -40,8 +40,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, deps } = options;
   const requestIdPrefix = `${randomToken(3)}-`;
   let requestCount = 0;
-  // Set once the page context is registered (below).
-  let answerFrameworkError = async (_error: FastifyError, _request: FastifyRequest, _reply: FastifyReply): Promise<unknown> => undefined;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -115,9 +113,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerUploads(app, deps.fileStore);
   const { names: cookies, buildContext } = registerRequestContext(app, { deps, config, secret: options.secret });
   registerErrorHandling(app);
-  answerFrameworkError = async (error, request, reply) => {
-    // The friendly page in the visitor's language, as for any other error: no hook has run, so
-    // the cookies are read and the page context built here.
+  // The friendly page in the visitor's language, as for any other error: no hook has run, so
+  // the cookies are read and the page context built here. (Declared here, after what it uses;
+  // the router calls it only once requests arrive.)
+  async function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     try {
       request.cookies = app.parseCookie(request.headers.cookie ?? '');
       await buildContext(request, reply);
@@ -127,7 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A parameter too long to be any id names nothing: not found.
     const isTooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
     return sendErrorPage(request, reply, isTooLong ? 404 : 400, isTooLong ? 'notFound' : 'badRequest');
-  };
+  }
 
   const env: RouteEnv = { deps, config, cookies };
   pageRoutes(app, env);

@@ -1,4 +1,5 @@
 import type { Locale } from '../domain/roles.js';
+import { keptAnswers } from '../memo.js';
 
 const timeZone = 'Europe/Tallinn';
 const intlLocale: Record<Locale, string> = { et: 'et-EE', en: 'en-GB' };
@@ -16,32 +17,19 @@ function dateTimeFormat(locale: Locale, options: Intl.DateTimeFormatOptions, key
 }
 
 /**
- * Formatted dates by locale, style and instant. Intl takes a few microseconds per date and a
- * page shows dozens, mostly the same ones each time it is shown; the cache starts over when full.
+ * A date format whose answers are kept by locale and instant: Intl takes a few microseconds per
+ * date and a page shows dozens, mostly the same ones each time it is shown.
  */
-const formattedDates = new Map<string, string>();
-const maxFormattedDates = 20_000;
-
-function formatCached(locale: Locale, options: Intl.DateTimeFormatOptions, key: string, value: string | Date): string {
-  const cacheKey = `${locale}:${key}:${typeof value === 'string' ? value : value.getTime()}`;
-  let text = formattedDates.get(cacheKey);
-  if (text === undefined) {
-    text = dateTimeFormat(locale, options, key).format(new Date(value));
-    if (formattedDates.size >= maxFormattedDates) formattedDates.clear();
-    formattedDates.set(cacheKey, text);
-  }
-  return text;
+function keptFormat(options: Intl.DateTimeFormatOptions, key: string): (locale: Locale, value: string | Date) => string {
+  const kept = keptAnswers<string, string>(10_000);
+  return (locale, value) => kept(`${locale}|${typeof value === 'string' ? value : value.getTime()}`, () => dateTimeFormat(locale, options, key).format(new Date(value)));
 }
 
 /** A date and time as people in Estonia read it (Europe/Tallinn). */
-export function formatDateTime(locale: Locale, value: string | Date): string {
-  return formatCached(locale, { dateStyle: 'medium', timeStyle: 'short' }, 'dt', value);
-}
+export const formatDateTime = keptFormat({ dateStyle: 'medium', timeStyle: 'short' }, 'dt');
 
 /** A calendar date in Europe/Tallinn. */
-export function formatDate(locale: Locale, value: string | Date): string {
-  return formatCached(locale, { dateStyle: 'long' }, 'd', value);
-}
+export const formatDate = keptFormat({ dateStyle: 'long' }, 'd');
 
 const moneyFormats = new Map<Locale, Intl.NumberFormat>();
 

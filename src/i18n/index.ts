@@ -2,6 +2,7 @@ import i18next, { type i18n } from 'i18next';
 import type { Locale } from '../domain/roles.js';
 import { en } from './en.js';
 import { et } from './et.js';
+import { keptAnswers } from '../memo.js';
 
 type Leaves<T, Prefix extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : Leaves<T[K], `${Prefix}${K}.`>;
@@ -52,17 +53,10 @@ export function translator(locale: Locale): Translate {
     // kept: texts without parameters for good, texts with short parameters by their parameters
     // (at most 20 000 entries, the cache starts over when full; long ones, such as a message
     // someone wrote, are not kept).
-    const cache = new Map<string, string>();
+    const kept = keptAnswers<string, string>(maxCachedTexts);
     t = (key, params) => {
       if (params && Object.values(params).some((v) => typeof v === 'string' && v.length > maxCachedParamLength)) return fixed(key, params);
-      const cacheKey = params ? `${key}\u0000${JSON.stringify(params)}` : key;
-      let text = cache.get(cacheKey);
-      if (text === undefined) {
-        text = fixed(key, params ?? {});
-        if (cache.size >= maxCachedTexts) cache.clear();
-        cache.set(cacheKey, text);
-      }
-      return text;
+      return kept(params ? `${key}\u0000${JSON.stringify(params)}` : key, () => fixed(key, params ?? {}));
     };
     translators.set(locale, t);
   }

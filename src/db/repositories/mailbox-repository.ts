@@ -26,23 +26,24 @@ export async function markNoticeRead(db: Executor, id: number, userId: number, n
 
 // ---- counts and the list ----
 
+/** A user's notices (only the unread ones when `onlyUnread`), by index. */
+async function countNotices(db: Executor, userId: number, onlyUnread: boolean): Promise<number> {
+  let query = db.selectFrom('notices').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+  if (onlyUnread) query = query.where('read_at', 'is', null);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+/** The conversations a user is in (only those with unread messages when `onlyUnread`), by index. */
+async function countConversations(db: Executor, userId: number, onlyUnread: boolean): Promise<number> {
+  let query = db.selectFrom('conversation_members').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+  if (onlyUnread) query = query.where('unread_count', '>', 0);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
 /** Unread items: unread notices plus conversations with unread messages. Two indexed counts. */
 export async function countUnread(db: Executor, userId: number): Promise<number> {
-  const [notices, conversations] = await Promise.all([
-    db
-      .selectFrom('notices')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('user_id', '=', userId)
-      .where('read_at', 'is', null)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('conversation_members')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('user_id', '=', userId)
-      .where('unread_count', '>', 0)
-      .executeTakeFirstOrThrow(),
-  ]);
-  return Number(notices.n) + Number(conversations.n);
+  const [notices, conversations] = await Promise.all([countNotices(db, userId, true), countConversations(db, userId, true)]);
+  return notices + conversations;
 }
 
 type RawItem = {
@@ -75,7 +76,6 @@ export async function listMailbox(
 
   const window = options.offset + options.limit;
   // Typed nulls: PostgreSQL gives an untyped null in a subquery the type text.
-
   const noticePart = sql`select * from (select 'notice' as type, n.id as id, n.created_at as at,
       case when n.read_at is null then 1 else 0 end as is_unread,
       n.kind as kind, n.params as params, n.link as link, cast(null as text) as subject, cast(null as integer) as unread_count
@@ -90,20 +90,10 @@ export async function listMailbox(
   const parts = [...(wantsNotices ? [noticePart] : []), ...(wantsConversations ? [conversationPart] : [])];
   const union = sql.join(parts, sql` union all `);
 
-  const countNotices = async () => {
-    let query = db.selectFrom('notices').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
-    if (onlyUnread) query = query.where('read_at', 'is', null);
-    return Number((await query.executeTakeFirstOrThrow()).n);
-  };
-  const countConversations = async () => {
-    let query = db.selectFrom('conversation_members').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
-    if (onlyUnread) query = query.where('unread_count', '>', 0);
-    return Number((await query.executeTakeFirstOrThrow()).n);
-  };
   const [rows, notices, conversations] = await Promise.all([
     sql<RawItem>`select * from (${union}) items order by at desc, type, id desc limit ${options.limit} offset ${options.offset}`.execute(db),
-    wantsNotices ? countNotices() : 0,
-    wantsConversations ? countConversations() : 0,
+    wantsNotices ? countNotices(db, userId, onlyUnread) : 0,
+    wantsConversations ? countConversations(db, userId, onlyUnread) : 0,
   ]);
   const items = rows.rows.map((row): MailboxItem =>
     row.type === 'notice'

@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
 import { resolveSession } from '../../use-cases/sessions.js';
 import type { Deps } from '../../use-cases/deps.js';
+import { keptAnswers } from '../../memo.js';
 import { flashKeys, type FlashKey } from '../context.js';
 import { sendErrorPage } from '../render.js';
 
@@ -43,17 +44,9 @@ export function registerRequestContext(
   const baseCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: isSecure };
 
   // Tokens by binding: the same browser asks for a page many times, and an HMAC per request shows
-  // in the profile of every page. The map starts over when full.
-  const tokens = new Map<string, string>();
-  const csrfTokenOf = (binding: string): string => {
-    let token = tokens.get(binding);
-    if (token === undefined) {
-      token = sign(secret, `csrf:${binding}`);
-      if (tokens.size >= 10_000) tokens.clear();
-      tokens.set(binding, token);
-    }
-    return token;
-  };
+  // in the profile of every page.
+  const tokens = keptAnswers<string, string>(10_000);
+  const csrfTokenOf = (binding: string) => tokens(binding, () => sign(secret, `csrf:${binding}`));
 
   app.decorateRequest('session', undefined);
   app.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
