@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import type { Settings } from './domain/settings.js';
 
@@ -76,7 +77,28 @@ const envSchema = z.object({
   PUBLIC_PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
+  /**
+   * Where uploaded files live: unset for DATA_DIR/files on this machine, or s3://bucket[/prefix]
+   * for any S3-compatible store (then S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, and S3_ENDPOINT
+   * for a store that is not Amazon's).
+   */
+  FILE_STORE: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._/-]*)?$/, 's3://bucket or s3://bucket/prefix (a bucket name is 3–63 lower-case letters, digits, dots and hyphens)')
+    .optional(),
+  /** The S3 endpoint, e.g. http://127.0.0.1:9000; default Amazon's for S3_REGION. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'a region name such as eu-north-1').default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Address buckets as endpoint/bucket/key (default with S3_ENDPOINT) instead of bucket.endpoint/key. */
+  S3_FORCE_PATH_STYLE: booleanFlag.optional(),
 });
+
+/** Where uploaded files are kept. */
+export type FileStoreConfig =
+  | { kind: 'disk'; root: string }
+  | { kind: 's3'; endpoint: string; bucket: string; prefix: string; region: string; accessKeyId: string; secretAccessKey: string; pathStyle: boolean };
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -100,6 +122,7 @@ export type Config = {
   mail: { smtpUrl: string | undefined; from: string };
   logLevel: string;
   runWorker: boolean;
+  fileStore: FileStoreConfig;
   /** How long anonymous directory and profile pages are served from memory; 0: not at all. */
   publicPageCacheMs: number;
   payments: {
@@ -131,6 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  PAYMENT_PROVIDER: required in production: montonio for real payments, or sandbox for a demo (anyone can then mark an order paid)',
     );
   }
+  if (e.FILE_STORE && (!e.S3_ACCESS_KEY_ID || !e.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: required when FILE_STORE=s3://…');
+  }
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   const publicUrl = (e.PUBLIC_URL ?? `http://${displayHost === '127.0.0.1' ? 'localhost' : displayHost}:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -159,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
+    fileStore: fileStoreOf(e),
     publicPageCacheMs: (e.PUBLIC_PAGE_CACHE_SECONDS ?? (e.NODE_ENV === 'production' ? 5 : 0)) * 1_000,
     payments: {
       provider: e.PAYMENT_PROVIDER ?? 'sandbox',
@@ -179,5 +206,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFileMegabytes: e.MAX_FILE_MEGABYTES,
       maxFilesPerMessage: e.MAX_FILES_PER_MESSAGE,
     },
+  };
+}
+
+/** FILE_STORE and the S3_* variables as one setting (the keys were checked by loadConfig). */
+function fileStoreOf(e: z.infer<typeof envSchema>): FileStoreConfig {
+  if (!e.FILE_STORE) return { kind: 'disk', root: path.join(e.DATA_DIR, 'files') };
+  const [bucket = '', ...prefix] = e.FILE_STORE.slice('s3://'.length).split('/');
+  return {
+    kind: 's3',
+    endpoint: (e.S3_ENDPOINT ?? `https://s3.${e.S3_REGION}.amazonaws.com`).replace(/\/+$/, ''),
+    bucket,
+    prefix: prefix.filter(Boolean).join('/'),
+    region: e.S3_REGION,
+    accessKeyId: e.S3_ACCESS_KEY_ID ?? '',
+    secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '',
+    pathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
   };
 }

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './adapters/clock.js';
 import { loadCommonPasswords } from './adapters/common-passwords.js';
 import { createSmtpMailer, type Mailer } from './adapters/mailer.js';
 import { createDiskFileStore, type FileStore } from './adapters/file-store.js';
+import { createS3FileStore } from './adapters/s3-file-store.js';
 import { createScryptHasher, type PasswordHasher } from './adapters/password-hasher.js';
 import { createMontonioProvider } from './adapters/payments/montonio.js';
 import type { PaymentProvider } from './adapters/payments/provider.js';
@@ -13,7 +14,7 @@ import { cryptoRandom } from './adapters/random.js';
 import { randomToken, sign } from './adapters/tokens.js';
 import { TtlCache } from './adapters/ttl-cache.js';
 import type { RandomSource } from './domain/inquiries.js';
-import type { Config } from './config.js';
+import type { Config, FileStoreConfig } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import type { Deps } from './use-cases/deps.js';
 import { SettingsStore } from './use-cases/settings.js';
@@ -53,13 +54,18 @@ function loadSecret(config: Config): string {
   }
 }
 
+/** The file store the configuration names: this machine's disk, or an S3-compatible store. */
+function buildFileStore(config: FileStoreConfig, dataDir: string): FileStore {
+  return config.kind === 's3' ? createS3FileStore(config, path.join(dataDir, 'upload-tmp')) : createDiskFileStore(config.root);
+}
+
 /** The payment provider the configuration names. */
-function buildPaymentProvider(config: Config, secret: string, clock: Clock, delivery: NotificationDelivery | undefined): PaymentProvider {
+function buildPaymentProvider(config: Config, db: DatabaseHandle['db'], secret: string, clock: Clock, delivery: NotificationDelivery | undefined): PaymentProvider {
   if (config.payments.provider === 'montonio' && config.payments.montonio) {
     return createMontonioProvider({ ...config.payments.montonio, baseUrl: config.payments.montonio.apiUrl, clock });
   }
   // The sandbox signs with a key of its own, derived from the portal's secret.
-  return createSandboxProvider({ secret: sign(secret, 'sandbox-payments'), publicUrl: config.publicUrl, clock, ...(delivery ? { deliver: delivery } : {}) });
+  return createSandboxProvider({ db, secret: sign(secret, 'sandbox-payments'), publicUrl: config.publicUrl, clock, ...(delivery ? { deliver: delivery } : {}) });
 }
 
 /** The composition root: builds every dependency from the configuration. */
@@ -74,7 +80,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     engine: database.engine,
     clock,
     hasher: overrides.hasher ?? createScryptHasher(config.passwordHashLogN),
-    fileStore: overrides.fileStore ?? createDiskFileStore(path.join(config.dataDir, 'files')),
+    fileStore: overrides.fileStore ?? buildFileStore(config.fileStore, config.dataDir),
     isCommonPassword: loadCommonPasswords(),
     publicUrl: config.publicUrl,
     mail: { from: config.mail.from, deliverBySmtp: mailer !== undefined },
@@ -82,7 +88,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     login: config.login,
     random: overrides.random ?? cryptoRandom,
     payments: {
-      provider: buildPaymentProvider(config, secret, clock, overrides.paymentDelivery),
+      provider: buildPaymentProvider(config, database.db, secret, clock, overrides.paymentDelivery),
     },
     settings: new SettingsStore(config.settings),
     listings: { activeFields: new TtlCache(config.publicPageCacheMs, clock, 1), directoryTotals: new TtlCache(config.publicPageCacheMs, clock) },

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,12 +12,16 @@ export type FileStore = {
   tempPath(): Promise<string>;
   /** Moves a checked temporary file into the store; returns its generated key. */
   keep(tempPath: string): Promise<string>;
-  read(key: string): Readable;
+  /** The stored bytes; rejects when the key has no file (nothing has been sent yet then). */
+  read(key: string): Promise<Readable>;
   remove(key: string): Promise<void>;
   discardTemp(tempPath: string): Promise<void>;
+  /** Resolves when the store can be used now (readiness); rejects with the reason otherwise. */
+  check(): Promise<void>;
 };
 
-const keyPattern = /^[A-Za-z0-9_-]{32}$/;
+/** What the stores generate (randomToken(24)); anything else is refused before it reaches a path or a URL. */
+export const keyPattern = /^[A-Za-z0-9_-]{32}$/;
 
 /** The embedded default: files on the local disk under DATA_DIR/files. */
 export function createDiskFileStore(root: string): FileStore {
@@ -39,14 +42,20 @@ export function createDiskFileStore(root: string): FileStore {
       await fs.rename(tempPath, target);
       return key;
     },
-    read(key) {
-      return createReadStream(pathOf(key));
+    async read(key) {
+      // Opened first, so a missing file rejects here, before any answer has started.
+      const file = await fs.open(pathOf(key), 'r');
+      return file.createReadStream();
     },
     async remove(key) {
       await fs.rm(pathOf(key), { force: true });
     },
     async discardTemp(tempPath) {
       if (path.dirname(tempPath) === tempDir) await fs.rm(tempPath, { force: true });
+    },
+    async check() {
+      await fs.mkdir(tempDir, { recursive: true });
+      await fs.access(root, fs.constants.W_OK);
     },
   };
 }

@@ -15,17 +15,18 @@ export function contentDisposition(name: string): string {
  * in it can run: nosniff and a sandboxing CSP.
  * `name` replaces the uploaded file name where that name is nobody else's business.
  */
-export function sendStoredFile(
+export async function sendStoredFile(
   reply: FastifyReply,
   deps: Pick<Deps, 'fileStore'>,
   file: FileRow,
   options: { cacheControl: string; name?: string },
-): FastifyReply {
+): Promise<FastifyReply> {
+  const body = await deps.fileStore.read(file.storage_key);
   return reply
     .header('content-type', file.content_type)
     .header('content-length', String(file.size_bytes))
     .header('content-disposition', contentDisposition(options.name ?? file.original_name))
     .header('cache-control', options.cacheControl)
     .header('content-security-policy', "default-src 'none'; sandbox")
-    .send(deps.fileStore.read(file.storage_key));
+    .send(body);
 }

@@ -27,6 +27,7 @@ export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get('/readyz', async (_request, reply) => {
     try {
       await sql`select 1`.execute(env.deps.db);
+      await env.deps.fileStore.check();
       return { status: 'ready' };
     } catch {
       return reply.code(503).send({ status: 'unavailable' });
