@@ -43,6 +43,8 @@ export type Database = {
   disputes: DisputesTable;
   settings: SettingsTable;
   audit_log: AuditLogTable;
+  sandbox_payments: SandboxPaymentsTable;
+  sandbox_refunds: SandboxRefundsTable;
 };
 
 type Timestamp = string;
@@ -474,3 +476,26 @@ export type PaymentRow = Selectable<PaymentsTable>;
 export type ReviewRow = Selectable<ReviewsTable>;
 export type DisputeRow = Selectable<DisputesTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+
+/** The embedded sandbox payment provider's records (its "server side"; never the portal's own payments). */
+export type SandboxPaymentsTable = {
+  provider_ref: string;
+  merchant_reference: string;
+  amount_cents: number;
+  currency: string;
+  description: string;
+  locale: string;
+  return_url: string;
+  notification_url: string;
+  status: string;
+  refunded_cents: number;
+  created_at: Timestamp;
+};
+
+export type SandboxRefundsTable = {
+  idempotency_key: string;
+  provider_ref: string;
+  refund_ref: string;
+  amount_cents: number;
+  status: string;
+};

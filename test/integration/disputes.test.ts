@@ -140,7 +140,7 @@ async function subjectsTo(address: string): Promise<string[]> {
 async function sandboxStatusOf(orderId: number): Promise<string | undefined> {
   const provider = t.deps.payments.provider;
   if (!isSandboxProvider(provider)) throw new Error('the tests run with the sandbox provider');
-  return provider.describe((await paymentOf(orderId)).provider_ref!)?.status;
+  return (await provider.describe((await paymentOf(orderId)).provider_ref!))?.status;
 }
 
 // ---- the scene: a customer's inquiry to one expert, who offers 100 € ----

@@ -52,6 +52,8 @@ const everyTable = {
   disputes: true,
   settings: true,
   audit_log: true,
+  sandbox_payments: true,
+  sandbox_refunds: true,
 } satisfies Record<keyof Database, true>;
 
 export const tableNames = Object.keys(everyTable) as (keyof Database)[];

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Db } from '../../db/database.js';
+import type { SandboxPaymentsTable } from '../../db/schema.js';
+import { iso, type Clock } from '../clock.js';
 import { signJwt, verifyJwt } from './jwt.js';
 import {
   PaymentProviderError,
@@ -7,6 +9,7 @@ import {
   type CreatePaymentInput,
   type PaymentProvider,
   type ProviderPaymentStatus,
+  type RefundResult,
   type VerifiedPaymentStatus,
 } from './provider.js';
 
@@ -21,10 +24,25 @@ export const deliverOverHttp: NotificationDelivery = async (url, body) => {
 
 type SandboxPayment = CreatePaymentInput & { providerRef: string; status: ProviderPaymentStatus; refundedCents: number };
 
+function paymentOf(row: SandboxPaymentsTable): SandboxPayment {
+  return {
+    providerRef: row.provider_ref,
+    merchantReference: row.merchant_reference,
+    amountCents: row.amount_cents,
+    currency: row.currency as 'EUR',
+    description: row.description,
+    locale: row.locale as 'et' | 'en',
+    returnUrl: row.return_url,
+    notificationUrl: row.notification_url,
+    status: row.status as ProviderPaymentStatus,
+    refundedCents: row.refunded_cents,
+  };
+}
+
 /** The sandbox's extra surface: its hosted payment page reads and completes payments. */
 export type SandboxProvider = PaymentProvider & {
   /** A payment as the hosted test page shows it; undefined for an unknown reference. */
-  describe(providerRef: string): (CreatePaymentInput & { status: ProviderPaymentStatus }) | undefined;
+  describe(providerRef: string): Promise<(CreatePaymentInput & { status: ProviderPaymentStatus }) | undefined>;
   /**
    * The payer pressed pay, fail or cancel on the test page: the sandbox records it, sends the
    * signed notification server to server, and returns where the browser goes next (the return
@@ -38,11 +56,16 @@ const accessKey = 'sandbox';
 /**
  * The embedded test payment provider. It behaves like Montonio: payments get a hosted page,
  * every status change is signed with HS256 and sent to the notification URL, the browser comes
- * back with the same token, and the status can be queried. Its memory is the process's: a
- * restart forgets unfinished test payments (their orders then time out like abandoned ones).
+ * back with the same token, and the status can be queried. Its records are a table of their
+ * own (`sandbox_payments`), so any of several web processes serves the test page of a payment
+ * another one created, and a restart forgets nothing.
  */
-export function createSandboxProvider(options: { secret: string; publicUrl: string; clock: Clock; deliver?: NotificationDelivery }): SandboxProvider {
-  const payments = new Map<string, SandboxPayment>();
+export function createSandboxProvider(options: { db: Db; secret: string; publicUrl: string; clock: Clock; deliver?: NotificationDelivery }): SandboxProvider {
+  const { db } = options;
+  const find = async (providerRef: string): Promise<SandboxPayment | undefined> => {
+    const row = await db.selectFrom('sandbox_payments').selectAll().where('provider_ref', '=', providerRef).executeTakeFirst();
+    return row ? paymentOf(row) : undefined;
+  };
   const deliver = options.deliver ?? deliverOverHttp;
 
   const tokenOf = (payment: SandboxPayment): string => {
@@ -74,7 +97,22 @@ export function createSandboxProvider(options: { secret: string; publicUrl: stri
     name: 'sandbox',
     async createPayment(input) {
       const providerRef = randomUUID();
-      payments.set(providerRef, { ...input, providerRef, status: 'PENDING', refundedCents: 0 });
+      await db
+        .insertInto('sandbox_payments')
+        .values({
+          provider_ref: providerRef,
+          merchant_reference: input.merchantReference,
+          amount_cents: input.amountCents,
+          currency: input.currency,
+          description: input.description,
+          locale: input.locale,
+          return_url: input.returnUrl,
+          notification_url: input.notificationUrl,
+          status: 'PENDING',
+          refunded_cents: 0,
+          created_at: iso(options.clock.now()),
+        })
+        .execute();
       return { providerRef, paymentUrl: `${options.publicUrl}/sandbox/pay/${providerRef}` };
     },
     async verifyToken(token) {
@@ -88,26 +126,51 @@ export function createSandboxProvider(options: { secret: string; publicUrl: stri
       return { providerRef: claims['uuid'], merchantReference: claims['merchantReference'], status: status as ProviderPaymentStatus, amountCents: Math.round(total * 100), currency: claims['currency'] };
     },
     async queryStatus(providerRef) {
-      const payment = payments.get(providerRef);
+      const payment = await find(providerRef);
       if (!payment) throw new PaymentProviderError('unknown sandbox payment');
       return statusOf(payment);
     },
-    async refund({ providerRef, amountCents }) {
-      const payment = payments.get(providerRef);
-      if (!payment || (payment.status !== 'PAID' && payment.status !== 'PARTIALLY_REFUNDED')) return { refundRef: randomUUID(), status: 'REJECTED' };
-      if (amountCents > payment.amountCents - payment.refundedCents) return { refundRef: randomUUID(), status: 'REJECTED' };
-      payment.refundedCents += amountCents;
-      payment.status = payment.refundedCents === payment.amountCents ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-      return { refundRef: randomUUID(), status: 'SUCCESSFUL' };
+    async refund({ providerRef, amountCents, idempotencyKey }) {
+      const earlier = async () => db.selectFrom('sandbox_refunds').select(['refund_ref as refundRef', 'status']).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+      const answered = await earlier();
+      if (answered) return answered as RefundResult;
+      try {
+        return await db.transaction().execute(async (trx) => {
+          // One statement: refunds at once can never take more than was paid.
+          const { numUpdatedRows } = await trx
+            .updateTable('sandbox_payments')
+            .set((eb) => ({
+              refunded_cents: eb('refunded_cents', '+', amountCents),
+              status: eb.case().when(eb('refunded_cents', '+', amountCents), '=', eb.ref('amount_cents')).then('REFUNDED').else('PARTIALLY_REFUNDED').end(),
+            }))
+            .where('provider_ref', '=', providerRef)
+            .where('status', 'in', ['PAID', 'PARTIALLY_REFUNDED'])
+            .where((eb) => eb(eb('refunded_cents', '+', amountCents), '<=', eb.ref('amount_cents')))
+            .executeTakeFirst();
+          const result: RefundResult = { refundRef: randomUUID(), status: numUpdatedRows > 0n ? 'SUCCESSFUL' : 'REJECTED' };
+          await trx.insertInto('sandbox_refunds').values({ idempotency_key: idempotencyKey, provider_ref: providerRef, refund_ref: result.refundRef, amount_cents: amountCents, status: result.status }).execute();
+          return result;
+        });
+      } catch (error) {
+        // The same key at the same moment through another process: its answer is the answer.
+        const theirs = await earlier();
+        if (theirs) return theirs as RefundResult;
+        throw error;
+      }
     },
-    describe(providerRef) {
-      const payment = payments.get(providerRef);
-      return payment ? { ...payment } : undefined;
+    async describe(providerRef) {
+      return find(providerRef);
     },
     async complete(providerRef, outcome) {
-      const payment = payments.get(providerRef);
+      // The first button pressed decides; a second press (another tab) only repeats the answer.
+      await db
+        .updateTable('sandbox_payments')
+        .set({ status: outcome === 'pay' ? 'PAID' : outcome === 'fail' ? 'VOIDED' : 'ABANDONED' })
+        .where('provider_ref', '=', providerRef)
+        .where('status', '=', 'PENDING')
+        .execute();
+      const payment = await find(providerRef);
       if (!payment) throw new PaymentProviderError('unknown sandbox payment');
-      if (payment.status === 'PENDING') payment.status = outcome === 'pay' ? 'PAID' : outcome === 'fail' ? 'VOIDED' : 'ABANDONED';
       const token = tokenOf(payment);
       // A real provider retries a notification that did not get through; here the browser's
       // return (a status query) settles the payment instead.

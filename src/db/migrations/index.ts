@@ -7,6 +7,7 @@ import * as orders from './2026-11-26-005-orders.js';
 import * as fulfilment from './2026-11-26-006-fulfilment.js';
 import * as backOffice from './2026-11-26-007-back-office.js';
 import * as unreadIndex from './2026-11-26-008-unread-index.js';
+import * as sandboxPayments from './2026-11-26-009-sandbox-payments.js';
 
 /** Every migration, in order. Names are ISO-dated so they sort as they run. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-006-fulfilment': fulfilment,
   '2026-11-26-007-back-office': backOffice,
   '2026-11-26-008-unread-index': unreadIndex,
+  '2026-11-26-009-sandbox-payments': sandboxPayments,
 };

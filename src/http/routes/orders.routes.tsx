@@ -198,7 +198,7 @@ export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   app.get('/sandbox/pay/:ref', async (request, reply) => {
     const params = referenceParam.safeParse(request.params);
-    const payment = params.success ? provider.describe(params.data.ref) : undefined;
+    const payment = params.success ? await provider.describe(params.data.ref) : undefined;
     if (!params.success || !payment) return sendErrorPage(request, reply, 404, 'notFound');
     return sendPage(reply, <SandboxPaymentPage ctx={request.ctx} reference={params.data.ref} payment={payment} />);
   });
@@ -206,7 +206,7 @@ export function orderRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.post('/sandbox/pay/:ref', async (request, reply) => {
     const params = referenceParam.safeParse(request.params);
     const action = sandboxAction.safeParse(request.body);
-    if (!params.success || !provider.describe(params.data.ref)) return sendErrorPage(request, reply, 404, 'notFound');
+    if (!params.success || !(await provider.describe(params.data.ref))) return sendErrorPage(request, reply, 404, 'notFound');
     if (!action.success) return sendErrorPage(request, reply, 400, 'badRequest');
     const next = await provider.complete(params.data.ref, action.data.action);
     return reply.redirect(next, 303);
