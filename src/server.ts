@@ -4,8 +4,12 @@ import { buildContainer } from './container.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed-demo.js';
 import { buildApp } from './http/app.js';
+import { exitGracefullyOnSignals } from './shutdown.js';
 import { scheduledSweeps } from './use-cases/sweeps.js';
 import { startWorker } from './workers/worker.js';
+
+/** How long a shutdown waits for the requests in flight and the worker's tick before it cuts them off. */
+const shutdownGraceMs = 10_000;
 
 /** config → container → migrations → app → listen, with a graceful shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -31,21 +35,34 @@ async function main(): Promise<void> {
     `Konsult is running at ${config.publicUrl}`,
   );
 
-  let isShuttingDown = false;
-  const shutdown = async (signal: string) => {
-    if (isShuttingDown) return;
-    isShuttingDown = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    await app.close(); // stops accepting, lets in-flight requests finish
-    await worker?.stop();
-    container.mailer?.close();
-    await container.database.destroy();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // From the signal on, new connections are refused and a request arriving on an open one is
+  // answered 503 (so /readyz is no longer ready); the requests in flight and the worker's tick
+  // are let finish (both at once: the worker stops claiming e-mails while requests finish).
+  let isAppClosed = false;
+  let isWorkerStopped = worker === undefined;
+  exitGracefullyOnSignals({
+    logger,
+    graceMs: shutdownGraceMs,
+    async drain() {
+      // Node's server.close() closes the connections idle at that moment; a keep-alive connection
+      // whose request was in flight goes idle later and would hold the close up until its
+      // keep-alive timeout (72 s), so idle ones are closed again as they appear.
+      const idleCloser = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await Promise.all([app.close().then(() => (isAppClosed = true)), worker?.stop().then(() => (isWorkerStopped = true))]);
+      } finally {
+        clearInterval(idleCloser);
+      }
+      container.mailer?.close();
+      await container.database.destroy();
+    },
+    unfinished: () =>
+      new Promise((resolve) =>
+        app.server.getConnections((_error, openConnections) =>
+          resolve({ openConnections, unfinished: [...(isAppClosed ? [] : ['requests']), ...(isWorkerStopped ? [] : ['worker tick'])] }),
+        ),
+      ),
+  });
 }
 
 main().catch((error: unknown) => {

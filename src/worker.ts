@@ -1,8 +1,15 @@
 import { loadConfig, ConfigError } from './config.js';
 import { buildContainer } from './container.js';
 import { migrateToLatest } from './db/migrate.js';
+import { exitGracefullyOnSignals } from './shutdown.js';
 import { scheduledSweeps } from './use-cases/sweeps.js';
 import { startWorker } from './workers/worker.js';
+
+/**
+ * How long a shutdown waits for the tick in flight: an SMTP send may take 25 s at most (the
+ * mailer's timeouts, src/workers/outbox-worker.ts), and marking it a moment more.
+ */
+const shutdownGraceMs = 30_000;
 
 /**
  * The background worker as a process of its own (`npm run worker`): config → container →
@@ -25,21 +32,21 @@ async function main(): Promise<void> {
   // Keeps the process alive: the worker's own timer is unref'd so it never holds a web process open.
   const keepAlive = setInterval(() => undefined, 1 << 30);
 
-  let isShuttingDown = false;
-  const shutdown = async (signal: string) => {
-    if (isShuttingDown) return;
-    isShuttingDown = true;
-    logger.info({ signal }, 'worker shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    await worker.stop();
-    clearInterval(keepAlive);
-    container.mailer?.close();
-    await container.database.destroy();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // No new tick starts; the e-mails being handed to the SMTP server are let finish and marked
+  // (the rest of their batch is handed back for the next worker). A tick cut off by the grace
+  // period leaves its e-mails to go out again once their lease has run out.
+  exitGracefullyOnSignals({
+    logger,
+    label: 'worker ',
+    graceMs: shutdownGraceMs,
+    async drain() {
+      await worker.stop();
+      clearInterval(keepAlive);
+      container.mailer?.close();
+      await container.database.destroy();
+    },
+    unfinished: async () => ({ unfinished: ['worker tick'] }),
+  });
 }
 
 main().catch((error: unknown) => {
