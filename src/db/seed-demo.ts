@@ -208,11 +208,27 @@ async function seedInquiries(trx: Executor, emailToId: Map<string, number>, fiel
   });
 }
 
-/** Seeds the demo accounts into an empty database; does nothing when any user exists. */
+/**
+ * Seeds the demo accounts into an empty database; does nothing when any user exists. Several
+ * processes starting at once on one new database (two web processes behind nginx) may all find it
+ * empty: the seed is one transaction, so one of them writes it and the others' transactions fail
+ * on the demo e-mail addresses and roll back, which counts as already seeded.
+ */
 export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock): Promise<boolean> {
   if ((await countUsers(db)) > 0) return false;
   const passwordHash = await hasher.hash(demoPassword);
+  try {
+    await seedInOneTransaction(db, passwordHash, clock);
+  } catch (error) {
+    if ((await countUsers(db)) > 0) return false;
+    throw error;
+  }
+  return true;
+}
+
+async function seedInOneTransaction(db: Db, passwordHash: string, clock: Clock): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    if ((await countUsers(trx)) > 0) throw new Error('seeded meanwhile by another process');
     const now = iso(clock.now());
     const ids: number[] = [];
     const emailToId = new Map<string, number>();
@@ -252,5 +268,4 @@ export async function seedDemoData(db: Db, hasher: PasswordHasher, clock: Clock)
       now,
     });
   });
-  return true;
 }

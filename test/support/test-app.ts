@@ -30,6 +30,8 @@ export type TestAppOptions = {
   /** The random source for random choices (default: crypto). */
   random?: RandomSource;
   extraRoutes?: (app: FastifyInstance, env: RouteEnv) => void;
+  /** A database the test made itself (one of several handles to it); the test destroys it. */
+  database?: DatabaseHandle;
 };
 
 /**
@@ -37,7 +39,7 @@ export type TestAppOptions = {
  * (scrypt N=2^10: the same code path, a fraction of the cost).
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const clock = new ManualClock();
   // Uploaded files and the like go to a folder of this test's own.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'konsult-test-'));
@@ -82,7 +84,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     browser: () => new Browser(app),
     async close() {
       await app.close();
-      await database.destroy();
+      if (!options.database) await database.destroy();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
