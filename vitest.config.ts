@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-// Five projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
+// Six projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
 // (same files, TEST_DB picks the engine), the reliability suite (crashes, SMTP outage, full
-// disk) and the browser tests in Debian's Chromium.
+// disk), the scaled-out deployment and the browser tests in Debian's Chromium.
 export default defineConfig({
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   test: {
@@ -37,6 +37,19 @@ export default defineConfig({
           include: ['test/reliability/**/*.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 120_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The scaled-out deployment (deploy/cluster.sh: nginx, two web processes, a worker) on
+          // PostgreSQL and a local S3 server, driven by Chromium; needs the build in dist/ and nginx.
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 240_000,
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
         },

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { mainText } from '../support/browser.js';
 import SqliteDatabase from 'better-sqlite3';
+import type { Pool as PgPool } from 'pg';
 import { SMTPServer } from 'smtp-server';
 
 const run = promisify(execFile);
@@ -380,15 +381,36 @@ export class Ledger {
   }
 }
 
+/** The queries whose answers the ledger's entries must be among (plain SQL both engines run). */
+const ledgerQueries = {
+  emails: 'select email from users',
+  inquiries: "select id || ':' || title from inquiries",
+  messages: 'select body from messages',
+  offers: "select inquiry_id || ':' || expert_id from offers",
+  orders: 'select inquiry_id from orders',
+  paid: 'select id from orders where paid_at is not null',
+};
+
 /** What the ledger holds that the database does not (an empty list when everything is there). */
 export function missingFromDatabase(db: Db, ledger: Ledger): string[] {
-  const set = (query: string) => new Set((db.prepare(query).raw().all() as unknown[][]).map((row) => String(row[0])));
-  const emails = set('select email from users');
-  const inquiries = set("select id || ':' || title from inquiries");
-  const messages = set('select body from messages');
-  const offers = set("select inquiry_id || ':' || expert_id from offers");
-  const orders = set("select inquiry_id from orders");
-  const paid = set('select id from orders where paid_at is not null');
+  return missingFrom(ledger, (query) => (db.prepare(query).raw().all() as unknown[][]).map((row) => row[0]));
+}
+
+/** The same for a PostgreSQL database (the scaled-out deployment's test). */
+export async function missingFromPostgres(pool: PgPool, ledger: Ledger): Promise<string[]> {
+  const answers = new Map<string, unknown[]>();
+  for (const query of Object.values(ledgerQueries)) answers.set(query, (await pool.query({ text: query, rowMode: 'array' })).rows.map((row: unknown[]) => row[0]));
+  return missingFrom(ledger, (query) => answers.get(query) ?? []);
+}
+
+function missingFrom(ledger: Ledger, firstColumn: (query: string) => unknown[]): string[] {
+  const set = (query: string) => new Set(firstColumn(query).map(String));
+  const emails = set(ledgerQueries.emails);
+  const inquiries = set(ledgerQueries.inquiries);
+  const messages = set(ledgerQueries.messages);
+  const offers = set(ledgerQueries.offers);
+  const orders = set(ledgerQueries.orders);
+  const paid = set(ledgerQueries.paid);
   return [
     ...ledger.registrations.filter((email) => !emails.has(email)).map((email) => `registration ${email}`),
     ...ledger.inquiries.filter((i) => !inquiries.has(`${i.id}:${i.title}`)).map((i) => `inquiry ${i.id} "${i.title}"`),
@@ -404,19 +426,31 @@ export function missingFromDatabase(db: Db, ledger: Ledger): string[] {
  * check names what is wrong and lists the ids. An empty list when every write is whole.
  */
 export function halfWrittenRecords(db: Db): string[] {
-  const checks: [string, string][] = [
-    ['an order without its payment', 'select o.id from orders o where not exists (select 1 from payments p where p.order_id = o.id)'],
-    ['an ordered inquiry without a live order', "select i.id from inquiries i where i.status = 'ordered' and not exists (select 1 from orders o where o.inquiry_id = i.id and o.status <> 'cancelled')"],
-    ['a live order whose inquiry is not ordered', "select o.id from orders o join inquiries i on i.id = o.inquiry_id where o.status <> 'cancelled' and i.status <> 'ordered'"],
-    ['a paid order whose money is not all in escrow', "select o.id from orders o where o.status = 'in_progress' and (select coalesce(sum(l.amount_cents), 0) from ledger_entries l where l.account = 'escrow:order:' || o.id) <> o.amount_cents"],
-    ['a ledger transaction that does not balance', 'select transaction_id from ledger_entries group by transaction_id having sum(amount_cents) <> 0'],
-    ['an inquiry to a field without invitations', 'select i.id from inquiries i where i.is_general = 0 and not exists (select 1 from invitations v where v.inquiry_id = i.id)'],
-    ['an inquiry without the notice to its customer', "select i.id from inquiries i where i.title like 'Reliability %' and not exists (select 1 from notices n where n.user_id = i.customer_id and n.link = '/inquiries/' || i.id)"],
-    ['an offer whose invitation does not show it', "select f.id from offers f join invitations v on v.id = f.invitation_id where v.status not in ('offered', 'won', 'lost')"],
-    ['a registration without its verification e-mail', "select u.email from users u where u.email like 'reliability-%' and not exists (select 1 from outbox_emails e where e.to_address = u.email)"],
-  ];
-  return checks.flatMap(([what, query]) => {
-    const ids = (db.prepare(query).raw().all() as unknown[][]).map((row) => String(row[0]));
+  return halfWrittenFrom((query) => (db.prepare(query).raw().all() as unknown[][]).map((row) => row[0]));
+}
+
+/** The same for a PostgreSQL database (the scaled-out deployment's test). */
+export async function halfWrittenInPostgres(pool: PgPool): Promise<string[]> {
+  const answers = new Map<string, unknown[]>();
+  for (const [, query] of halfWrittenChecks) answers.set(query, (await pool.query({ text: query, rowMode: 'array' })).rows.map((row: unknown[]) => row[0]));
+  return halfWrittenFrom((query) => answers.get(query) ?? []);
+}
+
+const halfWrittenChecks: [string, string][] = [
+  ['an order without its payment', 'select o.id from orders o where not exists (select 1 from payments p where p.order_id = o.id)'],
+  ['an ordered inquiry without a live order', "select i.id from inquiries i where i.status = 'ordered' and not exists (select 1 from orders o where o.inquiry_id = i.id and o.status <> 'cancelled')"],
+  ['a live order whose inquiry is not ordered', "select o.id from orders o join inquiries i on i.id = o.inquiry_id where o.status <> 'cancelled' and i.status <> 'ordered'"],
+  ['a paid order whose money is not all in escrow', "select o.id from orders o where o.status = 'in_progress' and (select coalesce(sum(l.amount_cents), 0) from ledger_entries l where l.account = 'escrow:order:' || o.id) <> o.amount_cents"],
+  ['a ledger transaction that does not balance', 'select transaction_id from ledger_entries group by transaction_id having sum(amount_cents) <> 0'],
+  ['an inquiry to a field without invitations', 'select i.id from inquiries i where i.is_general = 0 and not exists (select 1 from invitations v where v.inquiry_id = i.id)'],
+  ['an inquiry without the notice to its customer', "select i.id from inquiries i where i.title like 'Reliability %' and not exists (select 1 from notices n where n.user_id = i.customer_id and n.link = '/inquiries/' || i.id)"],
+  ['an offer whose invitation does not show it', "select f.id from offers f join invitations v on v.id = f.invitation_id where v.status not in ('offered', 'won', 'lost')"],
+  ['a registration without its verification e-mail', "select u.email from users u where u.email like 'reliability-%' and not exists (select 1 from outbox_emails e where e.to_address = u.email)"],
+];
+
+function halfWrittenFrom(firstColumn: (query: string) => unknown[]): string[] {
+  return halfWrittenChecks.flatMap(([what, query]) => {
+    const ids = firstColumn(query).map(String);
     return ids.length > 0 ? [`${what}: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ` (${ids.length} in all)` : ''}`] : [];
   });
 }
@@ -446,7 +480,11 @@ export async function signInCast(baseUrl: string, dbFile: string): Promise<Cast>
 
 class UnexpectedAnswer extends Error {}
 
+/** nginx's answer when the process it passed a request to died before answering: no answer from the portal. */
+class ProxyFoundNoAnswer extends Error {}
+
 function expectAnswer(answer: Answer, status: number, what: string, location?: RegExp): RegExpExecArray | undefined {
+  if (answer.status === 502 && /<center>nginx<\/center>/.test(answer.body)) throw new ProxyFoundNoAnswer(`${what}: 502 from nginx`);
   const match = location ? location.exec(answer.location ?? '') : undefined;
   if (answer.status !== status || (location && !match)) {
     throw new UnexpectedAnswer(`${what}: ${answer.status} ${answer.location ?? ''} ${mainText(answer.body).slice(0, 300)}`);
@@ -525,11 +563,13 @@ const minStepMs = 250;
 
 /**
  * Starts the write load: one lane per customer running round trips one after another (at most one
- * start per `minStepMs`), and one lane of registrations. A lane whose request fails at the
- * connection starts over with a new round trip (nothing is retried: the outcome of a dropped
- * request is unknown and it is not recorded); an unexpected answer is put in `ledger.unexpected`.
+ * start per `minStepMs`), and one lane of registrations (unless `registrations: false`: behind
+ * nginx every request comes from one address, and an address may ask for few e-mails). A lane whose
+ * request fails at the connection, or gets nginx's 502 because the process died under it, starts
+ * over with a new round trip (nothing is retried: the outcome of a dropped request is unknown and
+ * it is not recorded); an unexpected answer is put in `ledger.unexpected`.
  */
-export function startLoad(cast: Cast, ledger: Ledger, tagPrefix: string): Load {
+export function startLoad(cast: Cast, ledger: Ledger, tagPrefix: string, options: { registrations?: boolean } = {}): Load {
   let isStopping = false;
   let dropped = 0;
   let counter = 0;
@@ -541,7 +581,7 @@ export function startLoad(cast: Cast, ledger: Ledger, tagPrefix: string): Load {
         await step(tag);
         await sleep(Math.max(0, minStepMs - (Date.now() - startedAt)));
       } catch (error) {
-        if (isNetworkError(error)) {
+        if (isNetworkError(error) || error instanceof ProxyFoundNoAnswer) {
           dropped += 1;
           await sleep(50);
         } else {
@@ -553,7 +593,7 @@ export function startLoad(cast: Cast, ledger: Ledger, tagPrefix: string): Load {
   };
   const lanes = [
     ...cast.customers.map((customer) => lane((tag) => customerRoundTrip(cast, customer, tag, ledger))),
-    lane((tag) => registration(cast.baseUrl, tag, ledger)),
+    ...(options.registrations === false ? [] : [lane((tag) => registration(cast.baseUrl, tag, ledger))]),
   ];
   return {
     async stop() {

@@ -100,6 +100,8 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-content-type-options': 'nosniff',
+      // nginx in front (deploy/cluster.sh) would otherwise hold the events back in its buffer.
+      'x-accel-buffering': 'no',
     });
     let last = -1;
     let isEnded = false;
