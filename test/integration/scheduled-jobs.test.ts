@@ -1,14 +1,17 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isSandboxProvider } from '../../src/adapters/payments/sandbox.js';
 import { createScryptHasher } from '../../src/adapters/password-hasher.js';
 import { buildContainer } from '../../src/container.js';
 import { demoAccounts, seedDemoData } from '../../src/db/seed-demo.js';
 import { endOfTallinnDay } from '../../src/domain/inquiries.js';
 import type { Deps } from '../../src/use-cases/deps.js';
+import { addDelivery, markDone } from '../../src/use-cases/fulfilment.js';
+import { orderOffer } from '../../src/use-cases/orders.js';
 import { scheduledSweeps } from '../../src/use-cases/sweeps.js';
 import { createExpert, createField } from '../support/experts.js';
 import { createUser } from '../support/factories.js';
-import { createInquiryAs, dayFromNow, makeOfferAs } from '../support/inquiries.js';
+import { actorOf, createInquiryAs, dayFromNow, makeOfferAs } from '../support/inquiries.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createSharedTestDatabase, testEngine, type SharedTestDatabase } from '../support/test-db.js';
 
@@ -46,6 +49,11 @@ async function sweepEverywhere(): Promise<void> {
       for (const sweep of scheduledSweeps(deps)) await sweep();
     }),
   );
+}
+
+async function statusesOf(orderIds: number[]): Promise<string[]> {
+  const rows = await t.deps.db.selectFrom('orders').select(['id', 'status']).where('id', 'in', orderIds).execute();
+  return orderIds.map((id) => rows.find((row) => row.id === id)?.status ?? 'missing');
 }
 
 async function noticesOfKind(kind: string): Promise<{ user_id: number; link: string | null }[]> {
@@ -102,6 +110,58 @@ describe.runIf(testEngine() === 'postgres')('scheduled jobs with several workers
       expect(expired.filter((n) => n.user_id === customer.id)).toHaveLength(4);
     }
     // No e-mail was written twice (each subject names its inquiry).
+    expect(await doubledEmails()).toEqual([]);
+  });
+});
+
+describe.runIf(testEngine() === 'postgres')('orders with several workers at once', () => {
+  it('each unpaid order is cancelled once and each delivered order accepted by itself once', async () => {
+    const field = await createField(t);
+    const expert = await createExpert(t, { fieldIds: [field.id] });
+    const expertActor = await actorOf(t, expert);
+    const provider = t.deps.payments.provider;
+    if (!isSandboxProvider(provider)) throw new Error('the tests run with the sandbox provider');
+    const paid: number[] = [];
+    const unpaid: number[] = [];
+    for (let n = 0; n < 6; n += 1) {
+      const customer = await createUser(t);
+      const inquiryId = await createInquiryAs(t, customer, { fieldId: field.id, expertIds: [expert.id], title: `Tellimus ${n}` });
+      await makeOfferAs(t, expert, inquiryId);
+      const offer = await t.deps.db.selectFrom('offers').select('id').where('inquiry_id', '=', inquiryId).executeTakeFirstOrThrow();
+      const { orderId, paymentUrl } = await orderOffer(t.deps, await actorOf(t, customer), inquiryId, offer.id);
+      if (n < 4) {
+        await provider.complete(paymentUrl.split('/').pop()!, 'pay');
+        paid.push(orderId);
+      } else {
+        unpaid.push(orderId);
+      }
+    }
+
+    // An hour later nobody has paid the last two: every worker sweeps at once, twice.
+    t.clock.advance(hour);
+    await sweepEverywhere();
+    await sweepEverywhere();
+    expect(await statusesOf(unpaid)).toEqual(['cancelled', 'cancelled']);
+    expect(await statusesOf(paid)).toEqual(paid.map(() => 'in_progress'));
+
+    for (const orderId of paid) {
+      await addDelivery(t.deps, expertActor, orderId, { body: 'Töö on tehtud.', uploads: [] });
+      await markDone(t.deps, expertActor, orderId);
+    }
+    // Past the automatic acceptance: each order is accepted once, the money released once.
+    t.clock.advance((t.deps.settings.current().autoAcceptDays + 1) * 24 * hour);
+    await sweepEverywhere();
+    await sweepEverywhere();
+    expect(await statusesOf(paid)).toEqual(paid.map(() => 'accepted'));
+    const accepted = await noticesOfKind('autoAccepted');
+    expect(accepted).toHaveLength(paid.length * 2);
+    expect(new Set(accepted.map((n) => `${n.user_id} ${n.link}`)).size).toBe(accepted.length);
+    for (const orderId of paid) {
+      const releases = await t.deps.db.selectFrom('ledger_entries').select('transaction_id').where('order_id', '=', orderId).where('kind', '=', 'release').execute();
+      expect(new Set(releases.map((r) => r.transaction_id)).size, `order ${orderId}`).toBe(1);
+    }
+    const ledgerTotal = await t.deps.db.selectFrom('ledger_entries').select((eb) => eb.fn.sum<string>('amount_cents').as('total')).executeTakeFirstOrThrow();
+    expect(Number(ledgerTotal.total)).toBe(0);
     expect(await doubledEmails()).toEqual([]);
   });
 });
