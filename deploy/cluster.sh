@@ -246,6 +246,10 @@ stop() {
 
 status() {
   local file name port code=0
+  if ! compgen -G "$CLUSTER_DIR/*.pid" >/dev/null; then
+    echo "nothing started from $CLUSTER_DIR"
+    return 1
+  fi
   for file in "$CLUSTER_DIR"/web-*.pid "$CLUSTER_DIR"/worker.pid; do
     [[ -e $file ]] || continue
     name=$(basename "$file" .pid)
