@@ -22,7 +22,8 @@ export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
     return sendPage(reply, <MyMenuPage ctx={request.ctx} expertStatus={expertStatus} agenda={agenda} inquiries={inquiries} />);
   });
 
-  // Liveness: the process answers. Readiness: it can reach its database.
+  // Liveness: the process answers. Readiness: it can reach its database and its file store
+  // (and a process that is shutting down answers 503 to anything still reaching it).
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
