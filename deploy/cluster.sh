@@ -50,12 +50,12 @@ alive() {
 }
 is_running() { alive "$(pid_of "$1")"; }
 
-# Waits until `$1` answers 200 or the process in pid file `$2` is gone.
+# Waits until `$1` answers 200 or the process in pid file `$2` is gone; `$3` is its log.
 wait_ready() {
-  local url=$1 name=$2 waited=0
+  local url=$1 name=$2 log_file=${3:-$CLUSTER_DIR/$2.log} waited=0
   until http_ok "$url"; do
-    is_running "$name" || fail "$name stopped while starting; its log: $CLUSTER_DIR/$name.log"
-    [[ $waited -ge 120 ]] && fail "$name not ready at $url after 60 s; its log: $CLUSTER_DIR/$name.log"
+    is_running "$name" || fail "$name stopped while starting; its log: $log_file"
+    [[ $waited -ge 120 ]] && fail "$name not ready at $url after 60 s; its log: $log_file"
     sleep 0.5
     waited=$((waited + 1))
   done
@@ -194,12 +194,7 @@ start() {
   else
     nginx -c "$CLUSTER_DIR/nginx.conf"
   fi
-  local waited=0
-  until http_ok "http://127.0.0.1:$CLUSTER_PORT/readyz"; do
-    [[ $waited -ge 40 ]] && fail "nginx does not answer on 127.0.0.1:$CLUSTER_PORT: $CLUSTER_DIR/nginx-error.log"
-    sleep 0.25
-    waited=$((waited + 1))
-  done
+  wait_ready "http://127.0.0.1:$CLUSTER_PORT/readyz" nginx "$CLUSTER_DIR/nginx-error.log"
   log "Konsult is running at $PUBLIC_URL (nginx on 127.0.0.1:$CLUSTER_PORT → web processes on $WEB_PORTS, one worker)"
 }
 

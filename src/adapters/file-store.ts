@@ -23,6 +23,22 @@ export type FileStore = {
 /** What the stores generate (randomToken(24)); anything else is refused before it reaches a path or a URL. */
 export const keyPattern = /^[A-Za-z0-9_-]{32}$/;
 
+/**
+ * Where both stores stream uploads before they are checked: generated names in one folder on this
+ * machine, and only files in that folder are ever discarded.
+ */
+export function localTempFiles(tempDir: string): Pick<FileStore, 'tempPath' | 'discardTemp'> {
+  return {
+    async tempPath() {
+      await fs.mkdir(tempDir, { recursive: true });
+      return path.join(tempDir, `${randomToken(18)}.part`);
+    },
+    async discardTemp(tempPath) {
+      if (path.dirname(tempPath) === tempDir) await fs.rm(tempPath, { force: true });
+    },
+  };
+}
+
 /** The embedded default: files on the local disk under DATA_DIR/files. */
 export function createDiskFileStore(root: string): FileStore {
   const tempDir = path.join(root, 'tmp');
@@ -31,10 +47,7 @@ export function createDiskFileStore(root: string): FileStore {
     return path.join(root, key.slice(0, 2), key);
   };
   return {
-    async tempPath() {
-      await fs.mkdir(tempDir, { recursive: true });
-      return path.join(tempDir, `${randomToken(18)}.part`);
-    },
+    ...localTempFiles(tempDir),
     async keep(tempPath) {
       const key = randomToken(24);
       const target = pathOf(key);
@@ -49,9 +62,6 @@ export function createDiskFileStore(root: string): FileStore {
     },
     async remove(key) {
       await fs.rm(pathOf(key), { force: true });
-    },
-    async discardTemp(tempPath) {
-      if (path.dirname(tempPath) === tempDir) await fs.rm(tempPath, { force: true });
     },
     async check() {
       await fs.mkdir(tempDir, { recursive: true });

@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { AwsV4Signer } from 'aws4fetch';
 import type { FileStoreConfig } from '../config.js';
-import { keyPattern, type FileStore } from './file-store.js';
+import { keyPattern, localTempFiles, type FileStore } from './file-store.js';
 import { randomToken } from './tokens.js';
 
 /** How long S3 has to answer a request (for a download: to start answering). */
@@ -65,10 +64,7 @@ export function createS3FileStore(config: S3Config, tempRoot: string): FileStore
   }
 
   return {
-    async tempPath() {
-      await fs.mkdir(tempRoot, { recursive: true });
-      return path.join(tempRoot, `${randomToken(18)}.part`);
-    },
+    ...localTempFiles(tempRoot),
 
     async keep(tempPath) {
       const key = randomToken(24);
@@ -112,10 +108,6 @@ export function createS3FileStore(config: S3Config, tempRoot: string): FileStore
       const response = await send('DELETE', objectUrl(key), { signal: AbortSignal.timeout(answerTimeoutMs) });
       if (!response.ok && response.status !== 404) throw await failure(response, 'DeleteObject', objectName(key));
       await response.body?.cancel();
-    },
-
-    async discardTemp(tempPath) {
-      if (path.dirname(tempPath) === tempRoot) await fs.rm(tempPath, { force: true });
     },
 
     async check() {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { projectRoot } from '../../src/project-root.js';
+import { freePort } from '../support/server-process.js';
 import { testPostgresUrl } from '../support/test-db.js';
 
 const run = promisify(execFile);
@@ -16,18 +16,6 @@ const run = promisify(execFile);
  * loopback in front of two web processes and one worker, on a PostgreSQL database of the test's
  * own, and `deploy/cluster.sh stop` at the end.
  */
-
-/** A free port on loopback (a tiny race remains until the process binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function readFileOrEmpty(file: string): string {
   try {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { deliverDueEmails, emailLeaseMs } from '../../src/workers/outbox-worker.
 import { startWorker } from '../../src/workers/worker.js';
 import { emailsTo } from '../support/emails.js';
 import { createUser, loginAs } from '../support/factories.js';
+import { freePort } from '../support/server-process.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createSharedTestDatabase, testEngine, type SharedTestDatabase } from '../support/test-db.js';
@@ -59,19 +59,6 @@ function deliveriesByMessageId(sink: SmtpSink): Map<string, number> {
  * no other test can start listening meanwhile, as it could on a port just freed.
  */
 const downSmtpUrl = 'smtp://127.0.0.1:1?tls=off';
-
-/** A free port on loopback for a server process to take. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('several workers on one outbox', () => {
   let shared: SharedTestDatabase;

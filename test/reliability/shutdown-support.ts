@@ -5,9 +5,10 @@
  * later) or stay open idle after one request, as a browser's or nginx's keep-alive connection does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/server-process.js';
 import { waitFor } from './support.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,20 +43,6 @@ export type PortalOptions = {
   /** How long to wait until it is ready (the web process answers /readyz, the worker logs that it runs). */
   readyTimeoutMs?: number;
 };
-
-/** Asks the kernel for a free port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 function parseLogLines(text: string): LogLine[] {
   const lines: LogLine[] = [];

@@ -398,9 +398,15 @@ export function missingFromDatabase(db: Db, ledger: Ledger): string[] {
 
 /** The same for a PostgreSQL database (the scaled-out deployment's test). */
 export async function missingFromPostgres(pool: PgPool, ledger: Ledger): Promise<string[]> {
-  const answers = new Map<string, unknown[]>();
-  for (const query of Object.values(ledgerQueries)) answers.set(query, (await pool.query({ text: query, rowMode: 'array' })).rows.map((row: unknown[]) => row[0]));
+  const answers = await firstColumns(pool, Object.values(ledgerQueries));
   return missingFrom(ledger, (query) => answers.get(query) ?? []);
+}
+
+/** Each query's first column, asked of PostgreSQL up front (the checks themselves read synchronously). */
+async function firstColumns(pool: PgPool, queries: string[]): Promise<Map<string, unknown[]>> {
+  const answers = new Map<string, unknown[]>();
+  for (const query of queries) answers.set(query, (await pool.query({ text: query, rowMode: 'array' })).rows.map((row: unknown[]) => row[0]));
+  return answers;
 }
 
 function missingFrom(ledger: Ledger, firstColumn: (query: string) => unknown[]): string[] {
@@ -431,8 +437,7 @@ export function halfWrittenRecords(db: Db): string[] {
 
 /** The same for a PostgreSQL database (the scaled-out deployment's test). */
 export async function halfWrittenInPostgres(pool: PgPool): Promise<string[]> {
-  const answers = new Map<string, unknown[]>();
-  for (const [, query] of halfWrittenChecks) answers.set(query, (await pool.query({ text: query, rowMode: 'array' })).rows.map((row: unknown[]) => row[0]));
+  const answers = await firstColumns(pool, halfWrittenChecks.map(([, query]) => query));
   return halfWrittenFrom((query) => answers.get(query) ?? []);
 }
 

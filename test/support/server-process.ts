@@ -41,7 +41,7 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const maxOutputChars = 64 * 1024;
 
 /** Asks the kernel for a free port on loopback. A tiny race remains until the server binds it. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();
