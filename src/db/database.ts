@@ -10,6 +10,7 @@ import {
   type Driver,
 } from 'kysely';
 import pg from 'pg';
+import { withNamedStatements, type NamedStatementOptions } from './named-statements.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -87,6 +88,8 @@ export type OpenOptions = {
   schema?: string;
   /** PostgreSQL only: pool size. */
   poolSize?: number;
+  /** PostgreSQL only: when SQL is kept as a named statement (tests choose small numbers). */
+  namedStatements?: NamedStatementOptions;
 };
 
 /** Opens the database named by a URL: `sqlite:<file>`, `sqlite::memory:` or `postgres://…`. */
@@ -99,7 +102,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
       idleTimeoutMillis: 30_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool, options.namedStatements) }) });
     return { db, engine: 'postgres', destroy: () => db.destroy() };
   }
   if (!url.startsWith('sqlite:')) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { randomToken } from '../../src/adapters/tokens.js';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle, type Db } from '../../src/db/database.js';
+import { openDatabase, type DatabaseHandle, type Db, type OpenOptions } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 
 /** The PostgreSQL server the postgres project uses (CI and this machine: trust auth on loopback). */
@@ -195,6 +195,22 @@ export async function createTestDatabase(engine = testEngine()): Promise<Databas
   };
   schemaOf.set(database, schema);
   return database;
+}
+
+/**
+ * An empty PostgreSQL schema of its own (no migrations), for tests of the database layer that
+ * change the schema's shape; dropped afterwards. `options` are openDatabase's.
+ */
+export async function withScratchSchema<T>(options: Omit<OpenOptions, 'schema'>, work: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const schema = `scratch_${randomToken(8).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+  await withSchemaLock((admin) => admin.query(`create schema ${schema}`));
+  const handle = openDatabase(testPostgresUrl, { ...options, schema });
+  try {
+    return await work(handle);
+  } finally {
+    await handle.destroy();
+    await withSchemaLock((admin) => admin.query(`drop schema ${schema} cascade`));
+  }
 }
 
 export type SharedTestDatabase = {
