@@ -24,7 +24,11 @@
  * Usage: npm run bench   (builds first; BENCH_SECONDS=5 per measure, BENCH_CONNECTIONS=50,
  *        BENCH_EXPERTS=10000, BENCH_INQUIRIES=200000, BENCH_MESSAGES=1000000, BENCH_SCALE=10
  *        (0: no second database), BENCH_WRITE_POOL (open inquiries prepared for the writes),
- *        BENCH_LOG_LEVEL=warn (the server's), BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)
+ *        BENCH_LOG_LEVEL=warn (the server's), BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test,
+ *        BENCH_ENGINES=sqlite,postgres (which of them), BENCH_ONLY=my,mailbox (only these measures, by key:
+ *        healthz directory field profile field-signed-in profile-signed-in my inquiry-customer inquiry-expert
+ *        mailbox thread create offer order), BENCH_NODE_OPTIONS (the server's node flags, e.g.
+ *        "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the measures chosen))
  * A small run: BENCH_EXPERTS=1000 BENCH_INQUIRIES=20000 BENCH_MESSAGES=100000 BENCH_SECONDS=2 npm run bench
  * Not part of CI.
  */
@@ -77,6 +81,19 @@ const scale = numberFromEnv('BENCH_SCALE', 10);
 const writePoolSize = numberFromEnv('BENCH_WRITE_POOL', Math.max(2_000, Math.round(1_500 * (seconds + 1))));
 const logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn';
 const postgresUrl = process.env['BENCH_DATABASE_URL'];
+const listFromEnv = (name: string): string[] | undefined =>
+  process.env[name]
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+const onlyKeys = listFromEnv('BENCH_ONLY');
+const isChosen = (key: string) => !onlyKeys || onlyKeys.includes(key);
+const engines = (listFromEnv('BENCH_ENGINES') ?? (postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'])).map((engine) => {
+  if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine "${engine}"`);
+  if (engine === 'postgres' && !postgresUrl) throw new Error('BENCH_ENGINES names postgres: set BENCH_DATABASE_URL too');
+  return engine;
+});
+const serverNodeOptions = process.env['BENCH_NODE_OPTIONS']?.split(' ').filter(Boolean) ?? [];
 
 const targets = { signedIn: 0.25, publicPage: 0.6, p99Ms: 50, fullToTenth: 0.7 };
 /** Inquiries one customer sends in the write test before the next takes over (the daily limit is 30). */
@@ -523,7 +540,7 @@ async function startPortal(database: BenchDatabase, dataDir: string): Promise<Se
   const serverDataDir = path.join(dataDir, 'server');
   mkdirSync(serverDataDir, { recursive: true });
   const started = performance.now();
-  const child = spawn(process.execPath, [serverScript], {
+  const child = spawn(process.execPath, [...serverNodeOptions, serverScript], {
     cwd: projectRoot,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -815,9 +832,12 @@ async function measureDatabase(engine: string, database: BenchDatabase, dataset:
     }
     bare = await startBaseline(answers, dataDir);
 
+    const unknownKeys = scaleName === 'full' ? onlyKeys?.filter((key) => ![...pages, ...writes].some((measure) => measure.key === key)) : [];
+    if (unknownKeys?.length) throw new Error(`BENCH_ONLY: no measure is called ${unknownKeys.join(', ')}`);
+
     const context = { engine, scale: scaleName, portal, bare };
     let readRss = 0;
-    for (const page of pages) {
+    for (const page of pages.filter((p) => isChosen(p.key))) {
       const portalRequest = encodeRequest(portal.base, page.spec);
       const bareRequest = encodeRequest(bare.base, page.spec);
       const { rss } = await comparePair(
@@ -830,7 +850,7 @@ async function measureDatabase(engine: string, database: BenchDatabase, dataset:
       readRss = Math.max(readRss, rss);
     }
     let writeRss = 0;
-    for (const write of writes) {
+    for (const write of writes.filter((w) => isChosen(w.key))) {
       const bareRequests = write.replay.map((spec) => encodeRequest(bare!.base, spec));
       let k = 0;
       const before = await countRows(db);
@@ -939,11 +959,11 @@ console.log(
 );
 console.log(
   `Seeding ${expertCount} experts, ${inquiryCount} inquiries and ${messageCount} messages${scale > 1 ? ` (and 1/${scale} of that)` : ''}, then ${seconds} s per measure at ${connections} connections` +
-    `${postgresUrl ? ' on SQLite and PostgreSQL' : ' on SQLite (set BENCH_DATABASE_URL for PostgreSQL too)'}…`,
+    ` on ${engines.join(' and ')}${postgresUrl ? '' : ' (set BENCH_DATABASE_URL for PostgreSQL too)'}${onlyKeys ? `, only ${onlyKeys.join(', ')}` : ''}…`,
 );
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'konsult-bench-main-'));
 try {
-  for (const engine of postgresUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) await benchEngine(engine, dataDir);
+  for (const engine of engines) await benchEngine(engine, dataDir);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
   console.log('');
