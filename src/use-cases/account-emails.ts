@@ -1,4 +1,4 @@
-import { renderActionEmail, type ActionEmail } from '../emails/action-email.js';
+import { renderActionEmail, type ActionEmail, type RenderedEmail } from '../emails/action-email.js';
 import type { Executor } from '../db/repositories/user-repository.js';
 import type { Locale } from '../domain/roles.js';
 import type { Deps } from './deps.js';
@@ -6,14 +6,11 @@ import { enqueueEmail } from './enqueue-email.js';
 
 type Recipient = { email: string; name: string; locale: Locale };
 
-/** Queues one of the account e-mails (verification, reset, notices) for a recipient. */
-export async function queueAccountEmail(
-  db: Executor,
-  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'settings'>,
-  to: Recipient,
-  content: Pick<ActionEmail, 'subjectKey' | 'bodyKey' | 'params'> & { action?: { labelKey: ActionEmail['subjectKey']; path: string } },
-): Promise<void> {
-  const rendered = renderActionEmail({
+export type AccountEmailContent = Pick<ActionEmail, 'subjectKey' | 'bodyKey' | 'params'> & { action?: { labelKey: ActionEmail['subjectKey']; path: string } };
+
+/** One of the account e-mails (verification, reset, notices), rendered for its recipient. */
+export function renderAccountEmail(deps: Pick<Deps, 'publicUrl' | 'settings'>, to: Recipient, content: AccountEmailContent): RenderedEmail {
+  return renderActionEmail({
     locale: to.locale,
     recipientName: to.name,
     subjectKey: content.subjectKey,
@@ -22,5 +19,14 @@ export async function queueAccountEmail(
     ...(content.action ? { action: { labelKey: content.action.labelKey, url: deps.publicUrl + content.action.path } } : {}),
     supportEmail: deps.settings.current().supportEmail,
   });
-  await enqueueEmail(db, deps, { address: to.email, name: to.name }, rendered);
+}
+
+/** Queues one of the account e-mails for a recipient. */
+export async function queueAccountEmail(
+  db: Executor,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail' | 'settings'>,
+  to: Recipient,
+  content: AccountEmailContent,
+): Promise<void> {
+  await enqueueEmail(db, deps, { address: to.email, name: to.name }, renderAccountEmail(deps, to, content));
 }

@@ -1,6 +1,6 @@
 import { randomToken } from '../adapters/tokens.js';
 import { iso } from '../adapters/clock.js';
-import { insertOutboxEmail } from '../db/repositories/outbox-repository.js';
+import { insertOutboxEmails } from '../db/repositories/outbox-repository.js';
 import type { Executor } from '../db/repositories/user-repository.js';
 import type { RenderedEmail } from '../emails/action-email.js';
 import type { Deps } from './deps.js';
@@ -11,28 +11,40 @@ export function headerSafe(value: string): string {
 }
 
 /**
- * Writes an e-mail into the outbox, inside the caller's transaction, so it exists exactly when
- * the change that caused it does. The worker delivers it; the Message-ID is fixed here so a
- * retry or a second worker is recognisably the same message.
+ * Writes e-mails into the outbox, inside the caller's transaction, so they exist exactly when
+ * the change that caused them does (several in one statement). The worker delivers them; each
+ * Message-ID is fixed here so a retry or a second worker is recognisably the same message.
  */
+export async function enqueueEmails(
+  db: Executor,
+  deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail'>,
+  emails: { to: { address: string; name: string }; email: RenderedEmail }[],
+): Promise<void> {
+  const now = iso(deps.clock.now());
+  const domain = new URL(deps.publicUrl).hostname || 'konsult.localhost';
+  await insertOutboxEmails(
+    db,
+    emails.map(({ to, email }) => ({
+      message_id: `<${randomToken(18)}@${domain}>`,
+      to_address: headerSafe(to.address),
+      to_name: headerSafe(to.name),
+      subject: headerSafe(email.subject),
+      text_body: email.text,
+      html_body: email.html,
+      status: deps.mail.deliverBySmtp ? 'pending' : 'stored',
+      attempts: 0,
+      next_attempt_at: now,
+      created_at: now,
+    })),
+  );
+}
+
+/** Writes one e-mail into the outbox (as enqueueEmails). */
 export async function enqueueEmail(
   db: Executor,
   deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail'>,
   to: { address: string; name: string },
   email: RenderedEmail,
 ): Promise<void> {
-  const now = iso(deps.clock.now());
-  const domain = new URL(deps.publicUrl).hostname || 'konsult.localhost';
-  await insertOutboxEmail(db, {
-    message_id: `<${randomToken(18)}@${domain}>`,
-    to_address: headerSafe(to.address),
-    to_name: headerSafe(to.name),
-    subject: headerSafe(email.subject),
-    text_body: email.text,
-    html_body: email.html,
-    status: deps.mail.deliverBySmtp ? 'pending' : 'stored',
-    attempts: 0,
-    next_attempt_at: now,
-    created_at: now,
-  });
+  await enqueueEmails(db, deps, [{ to, email }]);
 }

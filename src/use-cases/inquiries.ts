@@ -6,7 +6,7 @@ import {
   findInquiry,
   findInquiryFile,
   insertInquiry,
-  insertInvitation,
+  insertInvitations,
   listAvailableExperts,
   listCustomerInquiries,
   listInquiryFiles,
@@ -50,7 +50,7 @@ import { isStaff, type Actor, type Locale } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { fieldView, type FieldView } from './fields.js';
-import { notify } from './notify.js';
+import { notify, notifyAll } from './notify.js';
 import { countAttempt, requireUnderLimit } from './rate-limits.js';
 import { recordFiles, withUploads, type UploadedPart } from './uploads.js';
 
@@ -78,19 +78,22 @@ async function assertActiveField(db: Executor, fieldId: number): Promise<void> {
 }
 
 async function notifyStaffOfGeneralInquiry(trx: Executor, deps: Deps, inquiryId: number, customerId: number, title: string): Promise<void> {
-  for (const staffId of await listUserIdsWithRoles(trx, ['moderator', 'admin'])) {
-    if (staffId === customerId) continue;
-    await notify(trx, deps, { recipientId: staffId, kind: 'generalInquirySubmitted', params: { title }, link: `/inquiries/${inquiryId}` });
-  }
+  const staffIds = (await listUserIdsWithRoles(trx, ['moderator', 'admin'])).filter((staffId) => staffId !== customerId);
+  await notifyAll(
+    trx,
+    deps,
+    staffIds.map((staffId) => ({ recipientId: staffId, kind: 'generalInquirySubmitted' as const, params: { title }, link: `/inquiries/${inquiryId}` })),
+  );
 }
 
 /** Invites experts to an inquiry (one invitation each) and tells each of them. */
 async function inviteExperts(trx: Executor, deps: Deps, inquiry: { id: number; title: string }, expertIds: readonly number[], isRandom: boolean, now: string): Promise<void> {
-  for (const expertId of expertIds) {
-    await insertInvitation(trx, {
+  await insertInvitations(
+    trx,
+    expertIds.map((expertId) => ({
       inquiry_id: inquiry.id,
       expert_id: expertId,
-      status: 'new',
+      status: 'new' as const,
       conversation_id: null,
       is_random: isRandom ? 1 : 0,
       decline_reason: null,
@@ -100,9 +103,13 @@ async function inviteExperts(trx: Executor, deps: Deps, inquiry: { id: number; t
       reminded_at: null,
       created_at: now,
       updated_at: now,
-    });
-    await notify(trx, deps, { recipientId: expertId, kind: 'inquiryInvitation', params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` });
-  }
+    })),
+  );
+  await notifyAll(
+    trx,
+    deps,
+    expertIds.map((expertId) => ({ recipientId: expertId, kind: 'inquiryInvitation' as const, params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` })),
+  );
 }
 
 /**

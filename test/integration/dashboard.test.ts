@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { iso } from '../../src/adapters/clock.js';
 import { findPaymentOfOrder } from '../../src/db/repositories/order-repository.js';
-import { insertOutboxEmail } from '../../src/db/repositories/outbox-repository.js';
+import { insertOutboxEmails } from '../../src/db/repositories/outbox-repository.js';
 import type { UserRow } from '../../src/db/schema.js';
 import { cancelInquiry } from '../../src/use-cases/inquiries.js';
 import { sweepInquiryDeadlines } from '../../src/use-cases/inquiry-deadlines.js';
@@ -406,19 +406,21 @@ describe('experts’ response rates', () => {
 
 describe('e-mail delivery', () => {
   async function email(status: 'pending' | 'sent' | 'failed' | 'stored', createdAt: string, sentAt: string | null = null): Promise<void> {
-    await insertOutboxEmail(t.deps.db, {
-      message_id: `<${Math.random().toString(36).slice(2)}@konsult.test>`,
-      to_address: 'kadri@example.ee',
-      to_name: 'Kadri',
-      subject: 'Teade',
-      text_body: 'Tere',
-      html_body: '<p>Tere</p>',
-      status,
-      attempts: status === 'failed' ? 5 : 0,
-      next_attempt_at: createdAt,
-      created_at: createdAt,
-      sent_at: sentAt,
-    });
+    await insertOutboxEmails(t.deps.db, [
+      {
+        message_id: `<${Math.random().toString(36).slice(2)}@konsult.test>`,
+        to_address: 'kadri@example.ee',
+        to_name: 'Kadri',
+        subject: 'Teade',
+        text_body: 'Tere',
+        html_body: '<p>Tere</p>',
+        status,
+        attempts: status === 'failed' ? 5 : 0,
+        next_attempt_at: createdAt,
+        created_at: createdAt,
+        sent_at: sentAt,
+      },
+    ]);
   }
 
   it('shows what waits, what failed, how old the oldest waiting e-mail is and what went out in a day', async () => {

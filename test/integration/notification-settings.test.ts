@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startConversation } from '../../src/use-cases/conversations.js';
-import { notify } from '../../src/use-cases/notify.js';
+import { setEmailPreference } from '../../src/db/repositories/mailbox-repository.js';
+import { notify, notifyAll } from '../../src/use-cases/notify.js';
 import { type Browser, mainText } from '../support/browser.js';
 import { emailsTo, lastEmailTo, linkIn } from '../support/emails.js';
 import { createUser } from '../support/factories.js';
@@ -280,5 +281,46 @@ describe('what the settings change', () => {
     await reply(other.browser, 'Tere');
 
     expect(await emailsTo(t, 'quiet@example.ee')).toHaveLength(1);
+  });
+});
+
+describe('notices to several people at once', () => {
+  const invitation = (recipientId: number, link?: string) => ({ recipientId, kind: 'inquiryInvitation' as const, params: { title: 'Üürileping' }, ...(link ? { link } : {}) });
+
+  it('gives each a notice, and an e-mail in their own language unless they switched that kind off', async () => {
+    const kadri = await createUser(t, { email: 'kadri@example.ee', locale: 'et' });
+    const john = await createUser(t, { email: 'john@example.ee', locale: 'en' });
+    const quiet = await createUser(t, { email: 'quiet@example.ee', locale: 'et' });
+    await setEmailPreference(t.deps.db, quiet.id, 'inquiries', false);
+
+    await notifyAll(t.deps.db, t.deps, [kadri, john, quiet].map((user) => invitation(user.id, '/inquiries/7')));
+
+    for (const user of [kadri, john, quiet]) {
+      const notices = await t.deps.db.selectFrom('notices').select(['kind', 'link', 'params']).where('user_id', '=', user.id).execute();
+      expect(notices).toEqual([{ kind: 'inquiryInvitation', link: '/inquiries/7', params: JSON.stringify({ title: 'Üürileping' }) }]);
+    }
+    const [toKadri, toJohn] = [await emailsTo(t, kadri.email), await emailsTo(t, john.email)];
+    expect(toKadri.map((email) => email.subject)).toEqual(['Uus hinnapäring: Üürileping']);
+    expect(toJohn.map((email) => email.subject)).toEqual(['New price inquiry: Üürileping']);
+    expect([linkIn(toKadri[0]!), linkIn(toJohn[0]!)]).toEqual(['/inquiries/7', '/inquiries/7']);
+    expect(await emailsTo(t, quiet.email)).toEqual([]);
+  });
+
+  it('links the e-mail of a notice without a page of its own to that very notice', async () => {
+    const users = [await createUser(t, { email: 'one@example.ee' }), await createUser(t, { email: 'two@example.ee' })];
+    await notifyAll(t.deps.db, t.deps, [invitation(users[0]!.id), invitation(users[1]!.id)]);
+    for (const user of users) {
+      const notice = await t.deps.db.selectFrom('notices').select('id').where('user_id', '=', user.id).executeTakeFirstOrThrow();
+      expect(linkIn(await lastEmailTo(t, user.email))).toBe(`/mailbox/notices/${notice.id}`);
+    }
+  });
+
+  it('writes nothing when one of the people does not exist', async () => {
+    const kadri = await createUser(t, { email: 'kadri@example.ee' });
+    await expect(t.deps.db.transaction().execute((trx) => notifyAll(trx, t.deps, [invitation(kadri.id, '/inquiries/7'), invitation(kadri.id + 1000)]))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await t.deps.db.selectFrom('notices').select('id').execute()).toEqual([]);
+    expect(await emailsTo(t, kadri.email)).toEqual([]);
   });
 });

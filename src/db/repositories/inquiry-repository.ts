@@ -172,6 +172,11 @@ export async function insertInvitation(db: Executor, invitation: Insertable<Invi
   return row.id;
 }
 
+/** Several invitations in one statement (their ids are not needed). */
+export async function insertInvitations(db: Executor, invitations: Insertable<InvitationsTable>[]): Promise<void> {
+  if (invitations.length > 0) await db.insertInto('invitations').values(invitations).execute();
+}
+
 export async function findInvitation(db: Executor, inquiryId: number, expertId: number): Promise<InvitationRow | undefined> {
   return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('expert_id', '=', expertId).executeTakeFirst();
 }

@@ -15,6 +15,11 @@ export async function insertNotice(db: Executor, notice: Insertable<NoticesTable
   return row.id;
 }
 
+/** Several notices in one statement (their ids are not needed). */
+export async function insertNotices(db: Executor, notices: Insertable<NoticesTable>[]): Promise<void> {
+  if (notices.length > 0) await db.insertInto('notices').values(notices).execute();
+}
+
 /** A notice, only if it belongs to the user (anyone else gets undefined, as for a missing one). */
 export async function findNoticeOf(db: Executor, id: number, userId: number): Promise<NoticeRow | undefined> {
   return db.selectFrom('notices').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
@@ -266,9 +271,18 @@ export async function findOrderThreadFile(db: Executor, fileId: number): Promise
 
 // ---- e-mail preferences ----
 
+/** Each user's e-mail choices (category → on or off; a category not stored is on), in one query. */
+export async function listEmailPreferencesOf(db: Executor, userIds: readonly number[]): Promise<Map<number, Map<string, boolean>>> {
+  const unique = [...new Set(userIds)];
+  const byUser = new Map(unique.map((id) => [id, new Map<string, boolean>()]));
+  if (unique.length === 0) return byUser;
+  const rows = await db.selectFrom('email_preferences').select(['user_id', 'category', 'is_enabled']).where('user_id', 'in', unique).execute();
+  for (const row of rows) byUser.get(row.user_id)?.set(row.category, row.is_enabled === 1);
+  return byUser;
+}
+
 export async function listEmailPreferences(db: Executor, userId: number): Promise<Map<string, boolean>> {
-  const rows = await db.selectFrom('email_preferences').select(['category', 'is_enabled']).where('user_id', '=', userId).execute();
-  return new Map(rows.map((r) => [r.category, r.is_enabled === 1]));
+  return (await listEmailPreferencesOf(db, [userId])).get(userId)!;
 }
 
 export async function setEmailPreference(db: Executor, userId: number, category: string, isEnabled: boolean): Promise<void> {

@@ -2,8 +2,8 @@ import { PostgresAdapter, type Insertable } from 'kysely';
 import type { OutboxEmailRow, OutboxEmailsTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
-export async function insertOutboxEmail(db: Executor, email: Insertable<OutboxEmailsTable>): Promise<void> {
-  await db.insertInto('outbox_emails').values(email).execute();
+export async function insertOutboxEmails(db: Executor, emails: Insertable<OutboxEmailsTable>[]): Promise<void> {
+  if (emails.length > 0) await db.insertInto('outbox_emails').values(emails).execute();
 }
 
 export async function findOutboxEmail(db: Executor, id: number): Promise<OutboxEmailRow | undefined> {

@@ -17,6 +17,16 @@ export async function findUserById(db: Executor, id: number): Promise<UserRow | 
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The users with these ids, by id; NOT_FOUND when any of them does not exist. */
+export async function getUsersByIds(db: Executor, ids: readonly number[]): Promise<Map<number, UserRow>> {
+  const unique = [...new Set(ids)];
+  const rows = unique.length > 0 ? await db.selectFrom('users').selectAll().where('id', 'in', unique).execute() : [];
+  const users = new Map(rows.map((row) => [row.id, row]));
+  const missing = unique.find((id) => !users.has(id));
+  if (missing !== undefined) throw new DomainError('NOT_FOUND', { entity: 'user', id: missing });
+  return users;
+}
+
 export async function getUserById(db: Executor, id: number): Promise<UserRow> {
   const user = await findUserById(db, id);
   if (!user) throw new DomainError('NOT_FOUND', { entity: 'user', id });
