@@ -58,7 +58,8 @@ export function withNamedStatements(pool: pg.Pool, options: NamedStatementOption
     function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
     function query(text: string | PostgresCursor<unknown>, parameters?: readonly unknown[]): unknown {
       if (typeof text !== 'string') return client.query(text as unknown as pg.Submittable);
-      const values = [...(parameters ?? [])];
+      // Kysely hands over a fresh array already; pg only reads it.
+      const values = (parameters ?? []) as unknown[];
       const name = values.length > 0 ? nameFor(text) : undefined;
       if (name === undefined || stale.has(name)) return client.query(text, values);
       return client.query({ name, text, values }).catch((error: unknown) => {

@@ -28,9 +28,7 @@ export async function getUsersByIds(db: Executor, ids: readonly number[]): Promi
 }
 
 export async function getUserById(db: Executor, id: number): Promise<UserRow> {
-  const user = await findUserById(db, id);
-  if (!user) throw new DomainError('NOT_FOUND', { entity: 'user', id });
-  return user;
+  return (await getUsersByIds(db, [id])).get(id)!;
 }
 
 export async function listRoles(db: Executor, userId: number): Promise<GrantableRole[]> {
