@@ -25,7 +25,7 @@ import {
   type InvitationWithExpert,
   type TriageItem,
 } from '../db/repositories/inquiry-repository.js';
-import { listMessages, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
+import { listThreads, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
 import { getUserById, listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
 import { findLiveOrderOfInquiry } from '../db/repositories/order-repository.js';
 import type { FileRow, InquiryRow, OfferRow, OrderRow } from '../db/schema.js';
@@ -284,30 +284,28 @@ async function inquiryView(db: Executor, inquiry: InquiryRow, locale: Locale): P
 
 const threadLength = 50;
 
-async function invitationViews(db: Executor, invitations: InvitationWithExpert[], offers: OfferRow[]): Promise<InvitationView[]> {
+function invitationViews(invitations: InvitationWithExpert[], offers: OfferRow[], threads: Map<number, MessageWithFiles[]>): InvitationView[] {
   const offerOf = new Map(offers.map((o) => [o.invitation_id, o]));
-  return Promise.all(
-    invitations.map(async (i) => {
-      const offer = offerOf.get(i.id);
-      return {
-        id: i.id,
-        expertId: i.expert_id,
-        expertName: i.display_name,
-        photoFileId: i.photo_file_id,
-        priceLevel: i.price_level,
-        rating: { average: ratingAverage(i.rating_count, i.rating_sum), count: i.rating_count },
-        status: i.status,
-        questionState: i.question_state,
-        isRandom: i.is_random === 1,
-        declineReason: i.decline_reason,
-        declineNote: i.decline_note,
-        seenAt: i.seen_at,
-        conversationId: i.conversation_id,
-        messages: i.conversation_id ? await listMessages(db, i.conversation_id, { limit: threadLength }) : [],
-        offer: offer ? offerView(offer) : undefined,
-      };
-    }),
-  );
+  return invitations.map((i) => {
+    const offer = offerOf.get(i.id);
+    return {
+      id: i.id,
+      expertId: i.expert_id,
+      expertName: i.display_name,
+      photoFileId: i.photo_file_id,
+      priceLevel: i.price_level,
+      rating: { average: ratingAverage(i.rating_count, i.rating_sum), count: i.rating_count },
+      status: i.status,
+      questionState: i.question_state,
+      isRandom: i.is_random === 1,
+      declineReason: i.decline_reason,
+      declineNote: i.decline_note,
+      seenAt: i.seen_at,
+      conversationId: i.conversation_id,
+      messages: (i.conversation_id ? threads.get(i.conversation_id) : undefined) ?? [],
+      offer: offer ? offerView(offer) : undefined,
+    };
+  });
 }
 
 /**
@@ -322,18 +320,19 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
   const role = inquiryRoleOf(actor, { customerId: inquiry.customer_id, invitedExpertIds: all.map((i) => i.expert_id) });
   const visible = role === 'expert' ? all.filter((i) => i.expert_id === actor.id) : all;
   if (role === 'expert') await markSeen(deps, visible[0]!);
-  const offers = await listOffersOfInquiry(deps.db, inquiryId, offerStatuses);
-  const [view, files, invitations] = await Promise.all([
+  // Everything else at once: who may see what is settled above.
+  const conversationIds = visible.flatMap((i) => (i.conversation_id ? [i.conversation_id] : []));
+  const [offers, view, files, threads, live, moderator] = await Promise.all([
+    listOffersOfInquiry(deps.db, inquiryId, offerStatuses),
     inquiryView(deps.db, inquiry, locale),
     listInquiryFiles(deps.db, inquiryId),
-    invitationViews(deps.db, visible, offers),
+    listThreads(deps.db, conversationIds, { limit: threadLength }),
+    findLiveOrderOfInquiry(deps.db, inquiryId),
+    isStaff(actor) && inquiry.is_general === 1 && inquiry.triaged_by ? getUserById(deps.db, inquiry.triaged_by) : undefined,
   ]);
-  let triage: TriageRecord | undefined;
-  if (isStaff(actor) && view.isGeneral) {
-    const moderator = inquiry.triaged_by ? await getUserById(deps.db, inquiry.triaged_by) : undefined;
-    triage = { moderatorName: moderator?.name, at: inquiry.triaged_at, poolSize: inquiry.random_pool_size };
-  }
-  const live = await findLiveOrderOfInquiry(deps.db, inquiryId);
+  const invitations = invitationViews(visible, offers, threads);
+  const triage: TriageRecord | undefined =
+    isStaff(actor) && view.isGeneral ? { moderatorName: moderator?.name, at: inquiry.triaged_at, poolSize: inquiry.random_pool_size } : undefined;
   const order = live && (role !== 'expert' || live.expert_id === actor.id) ? { id: live.id, status: live.status } : undefined;
   return { role, order, inquiry: view, files, invitations, triage };
 }

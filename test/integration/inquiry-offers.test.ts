@@ -495,6 +495,38 @@ describe('questions', () => {
     expect(textOf((await s.customer.browser.get('/inquiries')).body)).toContain('1 küsimus ootab vastust');
   });
 
+  it('questions from two experts show as two threads to the customer, each with its own messages and files; each expert sees only their own', async () => {
+    const s = await scene();
+    const anna = await signedIn(s.anna);
+    const berit = await signedIn(s.berit);
+    await anna.get(s.page);
+    await berit.get(s.page);
+    await postMultipart(t.app, anna, `${s.page}/questions`, { fields: { body: 'Anna esimene küsimus' } });
+    await postMultipart(t.app, berit, `${s.page}/questions`, {
+      fields: { body: 'Berit küsib' },
+      files: [{ name: 'berit-vorm.pdf', contentType: 'application/pdf', content: samplePdf('Vorm') }],
+    });
+    await postMultipart(t.app, anna, `${s.page}/questions`, {
+      fields: { body: 'Anna teine küsimus' },
+      files: [{ name: 'anna-lisa.pdf', contentType: 'application/pdf', content: samplePdf('Lisa') }],
+    });
+    const threadsOf = (html: string) =>
+      [...html.matchAll(/<h3[^>]*>Küsimused: ([^<]*)<\/h3>([\s\S]*?)(?=<h3[^>]*>Küsimused: |<\/section>)/g)].map((m) => ({
+        expert: decode(m[1]!),
+        messages: messagesOf(m[2]!).map(([, text]) => text),
+        files: [...m[2]!.matchAll(/>([a-z-]+\.pdf)</g)].map((f) => f[1]),
+      }));
+
+    expect(threadsOf((await s.customer.browser.get(s.page)).body)).toEqual([
+      { expert: 'Anna Aas', messages: ['Anna esimene küsimus', 'Anna teine küsimus'], files: ['anna-lisa.pdf'] },
+      { expert: 'Berit Bee', messages: ['Berit küsib'], files: ['berit-vorm.pdf'] },
+    ]);
+    const annasPage = (await anna.get(s.page)).body;
+    expect(messagesOf(annasPage).map(([, text]) => text)).toEqual(['Anna esimene küsimus', 'Anna teine küsimus']);
+    expect(annasPage).not.toContain('Berit küsib');
+    expect(annasPage).not.toContain('berit-vorm.pdf');
+  });
+
   it('the customer answers on the inquiry page and in the mailbox thread; the expert reads the answers from “Tellija”', async () => {
     const s = await scene();
     const anna = await signedIn(s.anna);
@@ -573,6 +605,24 @@ describe('questions', () => {
     expect(agendaOf(menu.body)).toEqual([
       { heading: 'Uus päring (1)', titles: ['Uus päring'] },
       { heading: 'Ootavad teie vastust', titles: ['Vastatud küsimus', 'Avatud päring'] },
+    ]);
+  });
+
+  it('My menu shows the ten newest of each list, and counts every new invitation', async () => {
+    const field = await createField(t);
+    const expert = await createExpert(t, { name: 'Anna Aas', fieldIds: [field.id] });
+    const { user: customer } = await signedInUser(t);
+    const anna = await signedIn(expert);
+    const titles = (prefix: string) => Array.from({ length: 12 }, (_, i) => `${prefix} ${String(i + 1).padStart(2, '0')}`);
+    for (const title of titles('Avatud')) await anna.get(`/inquiries/${await createInquiryAs(t, customer, { fieldId: field.id, expertIds: [expert.id], title })}`);
+    for (const title of titles('Uus')) await createInquiryAs(t, customer, { fieldId: field.id, expertIds: [expert.id], title });
+
+    const agenda = agendaOf((await anna.get('/my')).body);
+
+    const newestTen = (prefix: string) => titles(prefix).reverse().slice(0, 10);
+    expect(agenda).toEqual([
+      { heading: 'Uued päringud (12)', titles: newestTen('Uus') },
+      { heading: 'Ootavad teie vastust', titles: newestTen('Avatud') },
     ]);
   });
 });

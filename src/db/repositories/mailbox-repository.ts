@@ -1,5 +1,6 @@
 import { sql, type Insertable } from 'kysely';
 import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable } from '../schema.js';
+import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
 export type MailboxFilter = 'all' | 'unread' | 'notices' | 'conversations';
@@ -31,24 +32,28 @@ export async function markNoticeRead(db: Executor, id: number, userId: number, n
 
 // ---- counts and the list ----
 
-/** A user's notices (only the unread ones when `onlyUnread`), by index. */
-async function countNotices(db: Executor, userId: number, onlyUnread: boolean): Promise<number> {
-  let query = db.selectFrom('notices').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
-  if (onlyUnread) query = query.where('read_at', 'is', null);
-  return Number((await query.executeTakeFirstOrThrow()).n);
+/**
+ * How many notices and conversations a user has (only the unread ones when `onlyUnread`): two
+ * index counts in one statement.
+ */
+async function countMailbox(db: Executor, userId: number, which: { notices: boolean; conversations: boolean; onlyUnread: boolean }): Promise<number> {
+  const row = await db
+    .selectNoFrom((eb) => {
+      let notices = eb.selectFrom('notices').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+      let conversations = eb.selectFrom('conversation_members').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+      if (which.onlyUnread) {
+        notices = notices.where('read_at', 'is', null);
+        conversations = conversations.where('unread_count', '>', 0);
+      }
+      return [(which.notices ? notices : eb.lit(0)).as('notices'), (which.conversations ? conversations : eb.lit(0)).as('conversations')];
+    })
+    .executeTakeFirstOrThrow();
+  return Number(row.notices ?? 0) + Number(row.conversations ?? 0);
 }
 
-/** The conversations a user is in (only those with unread messages when `onlyUnread`), by index. */
-async function countConversations(db: Executor, userId: number, onlyUnread: boolean): Promise<number> {
-  let query = db.selectFrom('conversation_members').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
-  if (onlyUnread) query = query.where('unread_count', '>', 0);
-  return Number((await query.executeTakeFirstOrThrow()).n);
-}
-
-/** Unread items: unread notices plus conversations with unread messages. Two indexed counts. */
+/** Unread items: unread notices plus conversations with unread messages. */
 export async function countUnread(db: Executor, userId: number): Promise<number> {
-  const [notices, conversations] = await Promise.all([countNotices(db, userId, true), countConversations(db, userId, true)]);
-  return notices + conversations;
+  return countMailbox(db, userId, { notices: true, conversations: true, onlyUnread: true });
 }
 
 type RawItem = {
@@ -95,17 +100,14 @@ export async function listMailbox(
   const parts = [...(wantsNotices ? [noticePart] : []), ...(wantsConversations ? [conversationPart] : [])];
   const union = sql.join(parts, sql` union all `);
 
-  const [rows, notices, conversations] = await Promise.all([
-    sql<RawItem>`select * from (${union}) items order by at desc, type, id desc limit ${options.limit} offset ${options.offset}`.execute(db),
-    wantsNotices ? countNotices(db, userId, onlyUnread) : 0,
-    wantsConversations ? countConversations(db, userId, onlyUnread) : 0,
-  ]);
+  const rows = await sql<RawItem>`select * from (${union}) items order by at desc, type, id desc limit ${options.limit} offset ${options.offset}`.execute(db);
+  const total = await totalOfList(options, rows.rows.length, () => countMailbox(db, userId, { notices: wantsNotices, conversations: wantsConversations, onlyUnread }));
   const items = rows.rows.map((row): MailboxItem =>
     row.type === 'notice'
       ? { type: 'notice', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, kind: row.kind ?? '', params: row.params ?? '{}', link: row.link }
       : { type: 'conversation', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, subject: row.subject ?? '', unreadCount: Number(row.unread_count ?? 0) },
   );
-  return { items, total: notices + conversations };
+  return { items, total };
 }
 
 // ---- conversations ----
@@ -166,10 +168,12 @@ export async function listMembers(db: Executor, conversationId: number): Promise
     .execute();
 }
 
-export type MessageWithFiles = MessageRow & { sender_name: string; files: Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>[] };
+type FileSummary = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>;
 
-/** The newest `limit` messages of a conversation (older ones before `beforeId`), oldest first. */
-export async function listMessages(db: Executor, conversationId: number, options: { limit: number; beforeId?: number }): Promise<MessageWithFiles[]> {
+export type MessageWithFiles = MessageRow & { sender_name: string; files: FileSummary[] };
+
+/** A conversation's newest `limit` messages (older than `beforeId`), newest first, with a flag for those with files. */
+function newestMessages(db: Executor, conversationId: number, options: { limit: number; beforeId?: number }) {
   let query = db
     .selectFrom('messages')
     .innerJoin('users', 'users.id', 'messages.sender_id')
@@ -178,24 +182,45 @@ export async function listMessages(db: Executor, conversationId: number, options
     )
     .selectAll('messages')
     // A member whose name is private is shown as the others see them.
-    .select((eb) => eb.fn.coalesce('sender.shown_as', 'users.name').as('sender_name'))
+    .select((eb) => [
+      eb.fn.coalesce('sender.shown_as', 'users.name').as('sender_name'),
+      eb.exists(eb.selectFrom('message_files').select(sql`1`.as('one')).whereRef('message_files.message_id', '=', 'messages.id')).as('has_files'),
+    ])
     .where('messages.conversation_id', '=', conversationId);
   if (options.beforeId) query = query.where('messages.id', '<', options.beforeId);
-  const rows = (await query.orderBy('messages.id', 'desc').limit(options.limit).execute()).reverse();
-  const ids = rows.map((r) => r.id);
-  const files = ids.length
+  return query.orderBy('messages.id', 'desc').limit(options.limit);
+}
+
+/**
+ * The newest `limit` messages of each conversation (older ones before `beforeId`), oldest first,
+ * by conversation: one statement for the messages of them all, and one more for their files
+ * only when some have files. An inquiry's page shows a thread per invited expert, and a
+ * statement per thread (and per thread's files) would grow with their number.
+ */
+export async function listThreads(db: Executor, conversationIds: readonly number[], options: { limit: number; beforeId?: number }): Promise<Map<number, MessageWithFiles[]>> {
+  const threads = new Map(conversationIds.map((id) => [id, [] as MessageWithFiles[]]));
+  const parts = [...threads.keys()].map((id) => db.selectFrom(newestMessages(db, id, options).as('thread')).selectAll());
+  if (parts.length === 0) return threads;
+  const rows = await parts.slice(1).reduce((query, part) => query.unionAll(part), parts[0]!).execute();
+  const withFiles = rows.filter((row) => Boolean(Number(row.has_files))).map((row) => row.id);
+  const files = withFiles.length
     ? await db
         .selectFrom('message_files')
         .innerJoin('files', 'files.id', 'message_files.file_id')
         .select(['message_files.message_id', 'files.id', 'files.original_name', 'files.content_type', 'files.size_bytes'])
-        .where('message_files.message_id', 'in', ids)
+        .where('message_files.message_id', 'in', withFiles)
         .orderBy('files.id')
         .execute()
     : [];
-  return rows.map((row) => ({
-    ...row,
-    files: files.filter((f) => f.message_id === row.id).map(({ id, original_name, content_type, size_bytes }) => ({ id, original_name, content_type, size_bytes })),
-  }));
+  const filesOf = new Map<number, FileSummary[]>();
+  for (const { message_id, ...file } of files) filesOf.set(message_id, [...(filesOf.get(message_id) ?? []), file]);
+  for (const { has_files: _, ...row } of rows.sort((a, b) => a.id - b.id)) threads.get(row.conversation_id)!.push({ ...row, files: filesOf.get(row.id) ?? [] });
+  return threads;
+}
+
+/** The newest `limit` messages of a conversation (older ones before `beforeId`), oldest first. */
+export async function listMessages(db: Executor, conversationId: number, options: { limit: number; beforeId?: number }): Promise<MessageWithFiles[]> {
+  return (await listThreads(db, [conversationId], options)).get(conversationId)!;
 }
 
 export async function insertMessage(db: Executor, message: { conversationId: number; senderId: number; body: string; now: string }): Promise<number> {
