@@ -72,3 +72,24 @@ export function preparedQuery<P extends Record<string, unknown>, R>(build: (db: 
     first: async (db, params) => (await run(db, params))[0],
   };
 }
+
+/**
+ * Prepared queries whose shape depends on something other than values: how many parts a union
+ * has, whether an optional condition applies, which constant list an `in` takes. One
+ * `preparedQuery` per shape key, made when the key is first used; shapes past `maxShapes` are
+ * built on every run instead of kept, so an unexpected key cannot make the cache grow.
+ */
+export function preparedShapes<K extends string, P extends Record<string, unknown>, R>(
+  build: (key: K) => (db: Executor, params: P) => Compilable<R>,
+  maxShapes = 32,
+): (key: K) => PreparedQuery<P, R> {
+  const byKey = new Map<K, PreparedQuery<P, R>>();
+  return (key) => {
+    let query = byKey.get(key);
+    if (!query) {
+      query = preparedQuery(build(key));
+      if (byKey.size < maxShapes) byKey.set(key, query);
+    }
+    return query;
+  };
+}

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { preparedQuery } from '../../src/db/prepared.js';
+import { preparedQuery, preparedShapes } from '../../src/db/prepared.js';
 import { createTestDatabase } from '../support/test-db.js';
 
 async function addField(handle: DatabaseHandle, slug: string, position: number, isActive = 1): Promise<number> {
@@ -68,5 +68,36 @@ describe('a prepared query', () => {
 
   it('refuses to run without a value for each parameter', async () => {
     await expect(fieldsFrom.all(handle.db, { from: 1, limit: 1 } as never)).rejects.toThrow(/no value for the parameter "isActive"/);
+  });
+
+  it('prepares each shape once: an in-list of each length answers like the query built each time', async () => {
+    for (let i = 1; i <= 5; i++) await addField(handle, `f${i}`, i);
+    const built: string[] = [];
+    const withSlugs = preparedShapes((slugs: string) => {
+      built.push(slugs);
+      return (db, p: { from: number }) => db.selectFrom('fields').select('name_en as slug').where('name_en', 'in', slugs.split(',')).where('position', '>=', p.from).orderBy('position');
+    });
+
+    const slugsOf = async (slugs: string, from: number) => (await withSlugs(slugs).all(handle.db, { from })).map((f) => f.slug);
+
+    expect(await slugsOf('f1,f3,f5', 1)).toEqual(['f1', 'f3', 'f5']);
+    expect(await slugsOf('f1,f3,f5', 2)).toEqual(['f3', 'f5']);
+    expect(await slugsOf('f2', 1)).toEqual(['f2']);
+    expect(await slugsOf('f2', 3)).toEqual([]);
+    expect(built).toEqual(['f1,f3,f5', 'f2']);
+  });
+
+  it('builds shapes past its limit on every run instead of keeping them', async () => {
+    await addField(handle, 'f1', 1);
+    let builds = 0;
+    const limited = preparedShapes((slug: string) => {
+      builds += 1;
+      return (db, p: { from: number }) => db.selectFrom('fields').select('name_en as slug').where('name_en', '=', slug).where('position', '>=', p.from);
+    }, 1);
+
+    for (const slug of ['f1', 'f1', 'x', 'x']) await limited(slug).all(handle.db, { from: 0 });
+
+    expect(builds).toBe(3);
+    expect((await limited('f1').all(handle.db, { from: 0 })).map((f) => f.slug)).toEqual(['f1']);
   });
 });

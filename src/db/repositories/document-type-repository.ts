@@ -1,4 +1,5 @@
 import type { Insertable, Updateable } from 'kysely';
+import { preparedQuery } from '../prepared.js';
 import type { DocumentTypeRow, DocumentTypesTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
@@ -9,8 +10,10 @@ export async function listDocumentTypes(db: Executor, options: { includeInactive
   return query.orderBy('position').orderBy('id').execute();
 }
 
+const documentTypeById = preparedQuery((db, p: { id: number }) => db.selectFrom('document_types').selectAll().where('id', '=', p.id));
+
 export async function findDocumentType(db: Executor, id: number): Promise<DocumentTypeRow | undefined> {
-  return db.selectFrom('document_types').selectAll().where('id', '=', id).executeTakeFirst();
+  return documentTypeById.first(db, { id });
 }
 
 /** Locks a document type row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */

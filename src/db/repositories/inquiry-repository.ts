@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
-import { preparedQuery } from '../prepared.js';
+import { preparedQuery, preparedShapes } from '../prepared.js';
 import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
@@ -455,15 +455,19 @@ export async function updateOffer(db: Executor, id: number, changes: Updateable<
 }
 
 /** The offers of an inquiry in the given statuses, cheapest first. */
-export async function listOffersOfInquiry(db: Executor, inquiryId: number, statuses: readonly OfferStatus[]): Promise<OfferRow[]> {
-  return db
+/** An inquiry's offers of the given statuses, cheapest first; key: the statuses, comma-separated. */
+const offersOfInquiry = preparedShapes((statuses: string) => (db: Executor, p: { inquiryId: number }) =>
+  db
     .selectFrom('offers')
     .selectAll()
-    .where('inquiry_id', '=', inquiryId)
-    .where('status', 'in', [...statuses])
+    .where('inquiry_id', '=', p.inquiryId)
+    .where('status', 'in', statuses.split(',') as OfferStatus[])
     .orderBy('price_cents')
-    .orderBy('id')
-    .execute();
+    .orderBy('id'),
+);
+
+export async function listOffersOfInquiry(db: Executor, inquiryId: number, statuses: readonly OfferStatus[]): Promise<OfferRow[]> {
+  return offersOfInquiry(statuses.join(',')).all(db, { inquiryId });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type Insertable } from 'kysely';
 import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable } from '../schema.js';
+import { preparedShapes } from '../prepared.js';
 import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
@@ -173,7 +174,7 @@ type FileSummary = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size
 export type MessageWithFiles = MessageRow & { sender_name: string; files: FileSummary[] };
 
 /** A conversation's newest `limit` messages (older than `beforeId`), newest first, with a flag for those with files. */
-function newestMessages(db: Executor, conversationId: number, options: { limit: number; beforeId?: number }) {
+function newestMessages(db: Executor, conversationId: number, options: { limit: number; beforeId: number | undefined }) {
   let query = db
     .selectFrom('messages')
     .innerJoin('users', 'users.id', 'messages.sender_id')
@@ -187,9 +188,21 @@ function newestMessages(db: Executor, conversationId: number, options: { limit: 
       eb.exists(eb.selectFrom('message_files').select(sql`1`.as('one')).whereRef('message_files.message_id', '=', 'messages.id')).as('has_files'),
     ])
     .where('messages.conversation_id', '=', conversationId);
-  if (options.beforeId) query = query.where('messages.id', '<', options.beforeId);
+  if (options.beforeId !== undefined) query = query.where('messages.id', '<', options.beforeId);
   return query.orderBy('messages.id', 'desc').limit(options.limit);
 }
+
+type ThreadParams = Record<string, number>;
+
+/** The threads of `count` conversations as one union; key "<count>" or "<count>:before". */
+const threadQueries = preparedShapes((key: string) => {
+  const [count, before] = key.split(':');
+  return (db: Executor, p: ThreadParams) => {
+    const options = { limit: p['limit']!, beforeId: before ? p['before'] : undefined };
+    const parts = Array.from({ length: Number(count) }, (_, i) => db.selectFrom(newestMessages(db, p[`c${i}`]!, options).as('thread')).selectAll());
+    return parts.slice(1).reduce((query, part) => query.unionAll(part), parts[0]!);
+  };
+});
 
 /**
  * The newest `limit` messages of each conversation (older ones before `beforeId`), oldest first,
@@ -199,9 +212,11 @@ function newestMessages(db: Executor, conversationId: number, options: { limit: 
  */
 export async function listThreads(db: Executor, conversationIds: readonly number[], options: { limit: number; beforeId?: number }): Promise<Map<number, MessageWithFiles[]>> {
   const threads = new Map(conversationIds.map((id) => [id, [] as MessageWithFiles[]]));
-  const parts = [...threads.keys()].map((id) => db.selectFrom(newestMessages(db, id, options).as('thread')).selectAll());
-  if (parts.length === 0) return threads;
-  const rows = await parts.slice(1).reduce((query, part) => query.unionAll(part), parts[0]!).execute();
+  const ids = [...threads.keys()];
+  if (ids.length === 0) return threads;
+  const params: ThreadParams = { limit: options.limit, ...Object.fromEntries(ids.map((id, i) => [`c${i}`, id])) };
+  if (options.beforeId !== undefined) params['before'] = options.beforeId;
+  const rows = await threadQueries(`${ids.length}${options.beforeId !== undefined ? ':before' : ''}`).all(db, params);
   const withFiles = rows.filter((row) => Boolean(Number(row.has_files))).map((row) => row.id);
   const files = withFiles.length
     ? await db
