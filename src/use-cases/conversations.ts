@@ -2,6 +2,7 @@ import { iso } from '../adapters/clock.js';
 import {
   attachFile,
   findConversationOf,
+  findConversationWithMembers,
   insertConversation,
   insertMember,
   insertMessage,
@@ -55,22 +56,19 @@ export type ConversationView = {
 
 /** A conversation for one of its members, newest messages last; marks it read. Others get NOT_FOUND. */
 export async function openConversation(deps: Deps, actor: Actor, conversationId: number, beforeId?: number): Promise<ConversationView> {
-  const conversation = await findConversationOf(deps.db, conversationId, actor.id);
+  const conversation = await findConversationWithMembers(deps.db, conversationId, actor.id);
   if (!conversation) throw new DomainError('NOT_FOUND', { entity: 'conversation' });
-  const [members, messages] = await Promise.all([
-    listMembers(deps.db, conversationId),
-    listMessages(deps.db, conversationId, { limit: pageSize + 1, ...(beforeId ? { beforeId } : {}) }),
-  ]);
-  if (conversation.unread_count > 0) await markConversationRead(deps.db, conversationId, actor.id);
+  const messages = await listMessages(deps.db, conversationId, { limit: pageSize + 1, ...(beforeId ? { beforeId } : {}) });
+  if (conversation.unreadCount > 0) await markConversationRead(deps.db, conversationId, actor.id);
   const hasOlder = messages.length > pageSize;
   const shown = hasOlder ? messages.slice(1) : messages;
   return {
     id: conversation.id,
     subject: conversation.subject,
-    members: members.map(({ id, name, shown_as }) => ({ id, name: id === actor.id ? name : (shown_as ?? name) })),
+    members: conversation.members.map(({ id, name, shown_as }) => ({ id, name: id === actor.id ? name : (shown_as ?? name) })),
     messages: shown,
     olderBeforeId: hasOlder ? shown[0]?.id : undefined,
-    wasUnread: conversation.unread_count > 0,
+    wasUnread: conversation.unreadCount > 0,
   };
 }
 

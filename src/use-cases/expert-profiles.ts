@@ -17,7 +17,7 @@ import {
 import { findLatestApplicationOf } from '../db/repositories/expert-application-repository.js';
 import { listFields } from '../db/repositories/field-repository.js';
 import { findFileById } from '../db/repositories/mailbox-repository.js';
-import type { FieldRow, FileRow } from '../db/schema.js';
+import type { FileRow } from '../db/schema.js';
 import { startOfTallinnDay, tallinnDayOf } from '../domain/calendar.js';
 import { DomainError } from '../domain/errors.js';
 import {
@@ -33,7 +33,7 @@ import {
 import { hasRole, type Actor, type Locale } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
-import { fieldView, type FieldView } from './fields.js';
+import { activeFieldRows, fieldView, type FieldView } from './fields.js';
 import { recordFiles, withPhoto, type UploadedPart } from './uploads.js';
 
 /** A published review as the profile lists it (written by the rating flow). */
@@ -312,7 +312,3 @@ export async function setLeave(deps: Deps, actor: Actor, expertId: number, input
   });
 }
 
-/** The active fields as public pages show them (may be a few seconds old, `Deps.listings`). */
-function activeFieldRows(deps: Deps): Promise<FieldRow[]> {
-  return deps.listings.activeFields.get('active', () => listFields(deps.db));
-}

@@ -31,6 +31,16 @@ export function fieldView(field: FieldRow, locale: Locale): FieldView {
   };
 }
 
+/** The active fields as public pages show them (may be a few seconds old, `Deps.listings`). */
+export function activeFieldRows(deps: Pick<Deps, 'db' | 'listings'>): Promise<FieldRow[]> {
+  return deps.listings.activeFields.get('active', () => listFields(deps.db));
+}
+
+/** A field by id: from the active fields kept for public pages, or (inactive ones) from the database. */
+export async function fieldById(deps: Pick<Deps, 'db' | 'listings'>, id: number): Promise<FieldRow | undefined> {
+  return (await activeFieldRows(deps)).find((field) => field.id === id) ?? findField(deps.db, id);
+}
+
 /** Active fields in display order, in the reader's language. */
 export async function activeFields(deps: Pick<Deps, 'db'>, locale: Locale): Promise<FieldView[]> {
   return (await listFields(deps.db)).map((f) => fieldView(f, locale));

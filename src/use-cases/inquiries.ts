@@ -49,7 +49,7 @@ import {
 import { isStaff, type Actor, type Locale } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
-import { fieldView, type FieldView } from './fields.js';
+import { fieldById, fieldView, type FieldView } from './fields.js';
 import { notify, notifyAll } from './notify.js';
 import { countAttempt, requireUnderLimit } from './rate-limits.js';
 import { recordFiles, withUploads, type UploadedPart } from './uploads.js';
@@ -257,10 +257,10 @@ export type InquiryDetail = {
   triage: TriageRecord | undefined;
 };
 
-async function inquiryView(db: Executor, inquiry: InquiryRow, locale: Locale): Promise<InquiryView> {
+async function inquiryView(deps: Deps, inquiry: InquiryRow, locale: Locale): Promise<InquiryView> {
   const [field, documentType] = await Promise.all([
-    inquiry.field_id ? findField(db, inquiry.field_id) : undefined,
-    inquiry.document_type_id ? findDocumentType(db, inquiry.document_type_id) : undefined,
+    inquiry.field_id ? fieldById(deps, inquiry.field_id) : undefined,
+    inquiry.document_type_id ? findDocumentType(deps.db, inquiry.document_type_id) : undefined,
   ]);
   return {
     id: inquiry.id,
@@ -324,7 +324,7 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
   const conversationIds = visible.flatMap((i) => (i.conversation_id ? [i.conversation_id] : []));
   const [offers, view, files, threads, live, moderator] = await Promise.all([
     listOffersOfInquiry(deps.db, inquiryId, offerStatuses),
-    inquiryView(deps.db, inquiry, locale),
+    inquiryView(deps, inquiry, locale),
     listInquiryFiles(deps.db, inquiryId),
     listThreads(deps.db, conversationIds, { limit: threadLength }),
     findLiveOrderOfInquiry(deps.db, inquiryId),

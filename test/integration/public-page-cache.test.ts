@@ -4,6 +4,7 @@ import { createExpert, createField } from '../support/experts.js';
 import { notify } from '../../src/use-cases/notify.js';
 import type { Browser } from '../support/browser.js';
 import { createUser, loginAs } from '../support/factories.js';
+import { createInquiryAs } from '../support/inquiries.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 // Directory and profile pages are served from memory for a few seconds (PUBLIC_PAGE_CACHE_SECONDS,
@@ -203,6 +204,24 @@ describe('listing data that may be a few seconds old', () => {
     expect((await visitor.get('/experts')).body).not.toContain('Pärimisõigus');
     t.clock.advance(5_001);
     expect((await visitor.get('/experts')).body).toContain('Pärimisõigus');
+  });
+});
+
+describe('the kept fields on signed-in pages', () => {
+  it("an inquiry's page names its field from the kept fields: a rename in this process shows at once, and a field made inactive is still named", async () => {
+    const { field, expert } = await listedExpert();
+    const customer = await createUser(t);
+    const inquiryId = await createInquiryAs(t, customer, { fieldId: field.id, expertIds: [expert.id], title: 'Hooldusõigus' });
+    const browser = await signedIn(customer);
+    const admin = await signedIn(await createUser(t, { roles: ['admin'] }));
+    const fieldOf = async () => /Valdkond<\/dt>\s*<dd>([^<]*)<\/dd>/.exec((await browser.get(`/inquiries/${inquiryId}`)).body)?.[1];
+    expect(await fieldOf()).toBe('Perekonnaõigus');
+    const form = { nameEt: 'Pere- ja lapseõigus', nameEn: 'Family and child law', descriptionEt: 'Perekond.', descriptionEn: 'Family.' };
+
+    expect((await admin.post(`/admin/fields/${field.id}`, { ...form, isActive: 'on' }, { formPage: `/admin/fields/${field.id}` })).status).toBe(303);
+    expect(await fieldOf()).toBe('Pere- ja lapseõigus');
+    expect((await admin.post(`/admin/fields/${field.id}`, form, { formPage: `/admin/fields/${field.id}` })).status).toBe(303);
+    expect(await fieldOf()).toBe('Pere- ja lapseõigus');
   });
 });
 

@@ -1,6 +1,6 @@
 import { sql, type Insertable } from 'kysely';
 import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable } from '../schema.js';
-import { preparedShapes } from '../prepared.js';
+import { preparedQuery, preparedShapes } from '../prepared.js';
 import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
@@ -168,6 +168,43 @@ export async function listMembers(db: Executor, conversationId: number): Promise
     .orderBy('users.id')
     .execute();
 }
+
+/**
+ * A conversation with its members, in one statement, or undefined when the user is not one of
+ * them; `unreadCount` is that user's own.
+ */
+export async function findConversationWithMembers(db: Executor, conversationId: number, userId: number) {
+  const rows = await conversationWithMembers.all(db, { conversationId, userId });
+  const own = rows.find((row) => row.id === userId);
+  if (!own) return undefined;
+  return {
+    id: own.conversation_id,
+    subject: own.subject,
+    unreadCount: own.unread_count,
+    members: rows.map(({ id, name, email, locale, shown_as }): MemberContact => ({ id, name, email, locale, shown_as })),
+  };
+}
+
+const conversationWithMembers = preparedQuery((db, p: { conversationId: number; userId: number }) =>
+  db
+    .selectFrom('conversations')
+    .innerJoin('conversation_members', 'conversation_members.conversation_id', 'conversations.id')
+    .innerJoin('users', 'users.id', 'conversation_members.user_id')
+    .select(['conversations.id as conversation_id', 'conversations.subject', 'conversation_members.unread_count'])
+    .select(['users.id', 'users.name', 'users.email', 'users.locale', 'conversation_members.shown_as'])
+    .where('conversations.id', '=', p.conversationId)
+    // Nothing of a conversation leaves the database for someone outside it.
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('conversation_members as reader')
+          .select(sql`1`.as('one'))
+          .whereRef('reader.conversation_id', '=', 'conversations.id')
+          .where('reader.user_id', '=', p.userId),
+      ),
+    )
+    .orderBy('users.id'),
+);
 
 type FileSummary = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>;
 
