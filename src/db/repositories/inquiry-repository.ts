@@ -299,10 +299,6 @@ export async function listExpertInvitations(
   return { items: rows.map(toItem), total };
 }
 
-/**
- * What My menu shows an expert: new invitations first, then the open ones waiting for their
- * action (opened but not answered, or with a question the customer has answered).
- */
 type AgendaParams = { expertId: number; limit: number };
 
 type AgendaPart = 'fresh' | 'seen' | 'answered';
@@ -337,6 +333,10 @@ const freshCountQuery = preparedQuery((db, p: { expertId: number }) =>
     .where('status', '=', 'new'),
 );
 
+/**
+ * What My menu shows an expert: new invitations first, then the open ones waiting for their
+ * action (opened but not answered, or with a question the customer has answered).
+ */
 export async function listExpertAgenda(db: Executor, expertId: number, limit: number): Promise<{ fresh: ExpertInvitationItem[]; waiting: ExpertInvitationItem[]; freshTotal: number }> {
   const rows = await agendaQuery.all(db, { expertId, limit });
   const fresh = rows.filter((r) => r.part === 'fresh').sort(newestFirst);
@@ -454,7 +454,6 @@ export async function updateOffer(db: Executor, id: number, changes: Updateable<
   await db.updateTable('offers').set(changes).where('id', '=', id).execute();
 }
 
-/** The offers of an inquiry in the given statuses, cheapest first. */
 /** An inquiry's offers of the given statuses, cheapest first; key: the statuses, comma-separated. */
 const offersOfInquiry = preparedShapes((statuses: string) => (db: Executor, p: { inquiryId: number }) =>
   db

@@ -231,7 +231,7 @@ function newestMessages(db: Executor, conversationId: number, options: { limit: 
 
 type ThreadParams = Record<string, number>;
 
-/** The threads of `count` conversations as one union; key "<count>" or "<count>:before". */
+/** The threads of `count` conversations as one union (an inquiry has at most 25); key "<count>" or "<count>:before". */
 const threadQueries = preparedShapes((key: string) => {
   const [count, before] = key.split(':');
   return (db: Executor, p: ThreadParams) => {
@@ -265,7 +265,11 @@ export async function listThreads(db: Executor, conversationIds: readonly number
         .execute()
     : [];
   const filesOf = new Map<number, FileSummary[]>();
-  for (const { message_id, ...file } of files) filesOf.set(message_id, [...(filesOf.get(message_id) ?? []), file]);
+  for (const { message_id, ...file } of files) {
+    const list = filesOf.get(message_id);
+    if (list) list.push(file);
+    else filesOf.set(message_id, [file]);
+  }
   for (const { has_files: _, ...row } of rows.sort((a, b) => a.id - b.id)) threads.get(row.conversation_id)!.push({ ...row, files: filesOf.get(row.id) ?? [] });
   return threads;
 }
