@@ -4,6 +4,7 @@ import { findField } from '../db/repositories/field-repository.js';
 import {
   attachInquiryFile,
   findInquiry,
+  findInquiryWithLiveOrder,
   findInquiryFile,
   insertInquiry,
   insertInvitations,
@@ -27,7 +28,6 @@ import {
 } from '../db/repositories/inquiry-repository.js';
 import { listThreads, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
 import { getUserById, listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
-import { findLiveOrderOfInquiry } from '../db/repositories/order-repository.js';
 import type { FileRow, InquiryRow, OfferRow, OrderRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { ratingAverage } from '../domain/experts.js';
@@ -314,26 +314,26 @@ function invitationViews(invitations: InvitationWithExpert[], offers: OfferRow[]
  * The customer's contact data is in none of it.
  */
 export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, locale: Locale): Promise<InquiryDetail> {
-  const inquiry = await findInquiry(deps.db, inquiryId);
-  if (!inquiry) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
+  const found = await findInquiryWithLiveOrder(deps.db, inquiryId);
+  if (!found) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
+  const { inquiry, liveOrder: live } = found;
   const all = await listInvitationsOfInquiry(deps.db, inquiryId);
   const role = inquiryRoleOf(actor, { customerId: inquiry.customer_id, invitedExpertIds: all.map((i) => i.expert_id) });
   const visible = role === 'expert' ? all.filter((i) => i.expert_id === actor.id) : all;
   if (role === 'expert') await markSeen(deps, visible[0]!);
   // Everything else at once: who may see what is settled above.
   const conversationIds = visible.flatMap((i) => (i.conversation_id ? [i.conversation_id] : []));
-  const [offers, view, files, threads, live, moderator] = await Promise.all([
+  const [offers, view, files, threads, moderator] = await Promise.all([
     listOffersOfInquiry(deps.db, inquiryId, offerStatuses),
     inquiryView(deps, inquiry, locale),
     listInquiryFiles(deps.db, inquiryId),
     listThreads(deps.db, conversationIds, { limit: threadLength }),
-    findLiveOrderOfInquiry(deps.db, inquiryId),
     isStaff(actor) && inquiry.is_general === 1 && inquiry.triaged_by ? getUserById(deps.db, inquiry.triaged_by) : undefined,
   ]);
   const invitations = invitationViews(visible, offers, threads);
   const triage: TriageRecord | undefined =
     isStaff(actor) && view.isGeneral ? { moderatorName: moderator?.name, at: inquiry.triaged_at, poolSize: inquiry.random_pool_size } : undefined;
-  const order = live && (role !== 'expert' || live.expert_id === actor.id) ? { id: live.id, status: live.status } : undefined;
+  const order = live && (role !== 'expert' || live.expertId === actor.id) ? { id: live.id, status: live.status } : undefined;
   return { role, order, inquiry: view, files, invitations, triage };
 }
 

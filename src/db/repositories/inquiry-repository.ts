@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
+import type { OrderStatus } from '../../domain/orders.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
 import { preparedQuery, preparedShapes } from '../prepared.js';
 import { totalOfList } from './pagination.js';
@@ -16,6 +17,28 @@ const inquiryById = preparedQuery((db, p: { id: number }) => db.selectFrom('inqu
 
 export async function findInquiry(db: Executor, id: number): Promise<InquiryRow | undefined> {
   return inquiryById.first(db, { id });
+}
+
+/** The order of an inquiry that is not cancelled, as its page needs it. */
+export type LiveOrder = { id: number; status: OrderStatus; expertId: number };
+
+const inquiryWithLiveOrder = preparedQuery((db, p: { id: number }) =>
+  db
+    .selectFrom('inquiries as q')
+    // At most one order of an inquiry is not cancelled (orders_one_live_per_inquiry_idx).
+    .leftJoin('orders as o', (join) => join.onRef('o.inquiry_id', '=', 'q.id').on('o.status', '!=', 'cancelled'))
+    .selectAll('q')
+    .select(['o.id as live_order_id', 'o.status as live_order_status', 'o.expert_id as live_order_expert_id'])
+    .where('q.id', '=', p.id),
+);
+
+/** An inquiry with its live order, if any, in one statement (an inquiry's page needs both). */
+export async function findInquiryWithLiveOrder(db: Executor, id: number): Promise<{ inquiry: InquiryRow; liveOrder: LiveOrder | undefined } | undefined> {
+  const row = await inquiryWithLiveOrder.first(db, { id });
+  if (!row) return undefined;
+  const { live_order_id, live_order_status, live_order_expert_id, ...inquiry } = row;
+  const liveOrder = live_order_id !== null && live_order_status !== null && live_order_expert_id !== null ? { id: live_order_id, status: live_order_status, expertId: live_order_expert_id } : undefined;
+  return { inquiry, liveOrder };
 }
 
 /** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
