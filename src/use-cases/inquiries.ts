@@ -316,7 +316,7 @@ function invitationViews(invitations: InvitationWithExpert[], offers: OfferRow[]
 export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, locale: Locale): Promise<InquiryDetail> {
   const found = await findInquiryWithLiveOrder(deps.db, inquiryId);
   if (!found) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
-  const { inquiry, liveOrder: live } = found;
+  const { inquiry, liveOrder } = found;
   const all = await listInvitationsOfInquiry(deps.db, inquiryId);
   const role = inquiryRoleOf(actor, { customerId: inquiry.customer_id, invitedExpertIds: all.map((i) => i.expert_id) });
   const visible = role === 'expert' ? all.filter((i) => i.expert_id === actor.id) : all;
@@ -333,7 +333,7 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
   const invitations = invitationViews(visible, offers, threads);
   const triage: TriageRecord | undefined =
     isStaff(actor) && view.isGeneral ? { moderatorName: moderator?.name, at: inquiry.triaged_at, poolSize: inquiry.random_pool_size } : undefined;
-  const order = live && (role !== 'expert' || live.expertId === actor.id) ? { id: live.id, status: live.status } : undefined;
+  const order = liveOrder && (role !== 'expert' || liveOrder.expertId === actor.id) ? { id: liveOrder.id, status: liveOrder.status } : undefined;
   return { role, order, inquiry: view, files, invitations, triage };
 }
 

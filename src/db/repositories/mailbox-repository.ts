@@ -170,8 +170,8 @@ export async function listMembers(db: Executor, conversationId: number): Promise
 }
 
 /**
- * A conversation with its members, in one statement, or undefined when the user is not one of
- * them; `unreadCount` is that user's own.
+ * A conversation with its members as its page names them, in one statement, or undefined when
+ * the user is not one of them; `unreadCount` is that user's own.
  */
 export async function findConversationWithMembers(db: Executor, conversationId: number, userId: number) {
   const rows = await conversationWithMembers.all(db, { conversationId, userId });
@@ -181,7 +181,7 @@ export async function findConversationWithMembers(db: Executor, conversationId: 
     id: own.conversation_id,
     subject: own.subject,
     unreadCount: own.unread_count,
-    members: rows.map(({ id, name, email, locale, shown_as }): MemberContact => ({ id, name, email, locale, shown_as })),
+    members: rows.map(({ id, name, shown_as }) => ({ id, name, shown_as })),
   };
 }
 
@@ -191,7 +191,7 @@ const conversationWithMembers = preparedQuery((db, p: { conversationId: number; 
     .innerJoin('conversation_members', 'conversation_members.conversation_id', 'conversations.id')
     .innerJoin('users', 'users.id', 'conversation_members.user_id')
     .select(['conversations.id as conversation_id', 'conversations.subject', 'conversation_members.unread_count'])
-    .select(['users.id', 'users.name', 'users.email', 'users.locale', 'conversation_members.shown_as'])
+    .select(['users.id', 'users.name', 'conversation_members.shown_as'])
     .where('conversations.id', '=', p.conversationId)
     // Nothing of a conversation leaves the database for someone outside it.
     .where((eb) =>
