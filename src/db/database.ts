@@ -6,8 +6,11 @@ import {
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  SqliteQueryCompiler,
   type DatabaseConnection,
   type Driver,
+  type LimitNode,
+  type QueryCompiler,
 } from 'kysely';
 import pg from 'pg';
 import { withNamedStatements, type NamedStatementOptions } from './named-statements.js';
@@ -36,6 +39,10 @@ pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
  * that error would replace the one that matters (a full disk would answer 500 instead of 503).
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  override createQueryCompiler(): QueryCompiler {
+    return new CastLimitQueryCompiler();
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection: DatabaseConnection) => {
@@ -49,6 +56,21 @@ class ImmediateSqliteDialect extends SqliteDialect {
       }
     };
     return driver;
+  }
+}
+
+/**
+ * SQLite (3.53, as better-sqlite3 builds it) reads the value bound to a LIMIT's parameter while
+ * planning, so binding it again expires the statement and every run prepares it anew: a kept
+ * statement with `limit ?` cost 4–5 times one with a literal limit (35 µs more on a bench
+ * machine, decision 019). The limit's expression `cast(? as integer)` is not a plain parameter,
+ * so the plan stays kept; the value is still bound, and the SQL text stays one per query.
+ */
+class CastLimitQueryCompiler extends SqliteQueryCompiler {
+  protected override visitLimit(node: LimitNode): void {
+    this.append('limit cast(');
+    this.visitNode(node.limit);
+    this.append(' as integer)');
   }
 }
 

@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { preparedQuery, preparedShapes } from '../../src/db/prepared.js';
+import { limitClause } from '../../src/db/repositories/pagination.js';
 import { createTestDatabase } from '../support/test-db.js';
 
 async function addField(handle: DatabaseHandle, slug: string, position: number, isActive = 1): Promise<number> {
@@ -99,5 +102,38 @@ describe('a prepared query', () => {
 
     expect(builds).toBe(3);
     expect((await limited('f1').all(handle.db, { from: 0 })).map((f) => f.slug)).toEqual(['f1']);
+  });
+});
+
+describe('a limit', () => {
+  let handle: DatabaseHandle;
+  beforeEach(async () => {
+    handle = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await handle.destroy();
+  });
+
+  // SQLite plans with the value bound to a plain `limit ?` and so prepares the statement again on
+  // every run (decision 019); the SQLite compiler writes `limit cast(? as integer)` instead.
+  it('is bound, not written into the SQL, and a cast on SQLite; every value answers its own rows', async () => {
+    for (let i = 1; i <= 5; i++) await addField(handle, `f${i}`, i);
+    const page = (limit: number, offset: number) => handle.db.selectFrom('fields').select('name_en as slug').orderBy('position').limit(limit).offset(offset);
+    const compiled = page(2, 1).compile();
+    expect(compiled.sql).toMatch(handle.engine === 'sqlite' ? /limit cast\(\? as integer\) offset \?$/ : /limit \$1 offset \$2$/);
+    expect(compiled.parameters).toEqual([2, 1]);
+    expect(page(3, 0).compile().sql).toBe(compiled.sql);
+
+    expect((await page(2, 1).execute()).map((f) => f.slug)).toEqual(['f2', 'f3']);
+    expect((await page(3, 3).execute()).map((f) => f.slug)).toEqual(['f4', 'f5']);
+    const written = await sql<{ slug: string }>`select name_en as slug from fields order by position ${limitClause(1)} offset ${4}`.execute(handle.db);
+    expect(written.rows.map((f) => f.slug)).toEqual(['f5']);
+  });
+
+  it('is written with limitClause wherever SQL is written by hand', () => {
+    const sourceDir = path.resolve(import.meta.dirname, '../../src');
+    const files = readdirSync(sourceDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const offenders = files.filter((f) => /\blimit \$\{/i.test(readFileSync(path.join(sourceDir, f), 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable } from '../schema.js';
 import { preparedQuery, preparedShapes } from '../prepared.js';
-import { totalOfList } from './pagination.js';
+import { limitClause, totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
 export type MailboxFilter = 'all' | 'unread' | 'notices' | 'conversations';
@@ -91,17 +91,17 @@ export async function listMailbox(
       case when n.read_at is null then 1 else 0 end as is_unread,
       n.kind as kind, n.params as params, n.link as link, cast(null as text) as subject, cast(null as integer) as unread_count
     from notices n where n.user_id = ${userId}${onlyUnread ? sql` and n.read_at is null` : sql``}
-    order by n.created_at desc, n.id desc limit ${window}) as notice_items`;
+    order by n.created_at desc, n.id desc ${limitClause(window)}) as notice_items`;
   const conversationPart = sql`select * from (select 'conversation' as type, c.id as id, m.last_activity_at as at,
       case when m.unread_count > 0 then 1 else 0 end as is_unread,
       cast(null as text) as kind, cast(null as text) as params, cast(null as text) as link, c.subject as subject, m.unread_count as unread_count
     from conversation_members m join conversations c on c.id = m.conversation_id
     where m.user_id = ${userId}${onlyUnread ? sql` and m.unread_count > 0` : sql``}
-    order by m.last_activity_at desc, c.id desc limit ${window}) as conversation_items`;
+    order by m.last_activity_at desc, c.id desc ${limitClause(window)}) as conversation_items`;
   const parts = [...(wantsNotices ? [noticePart] : []), ...(wantsConversations ? [conversationPart] : [])];
   const union = sql.join(parts, sql` union all `);
 
-  const rows = await sql<RawItem>`select * from (${union}) items order by at desc, type, id desc limit ${options.limit} offset ${options.offset}`.execute(db);
+  const rows = await sql<RawItem>`select * from (${union}) items order by at desc, type, id desc ${limitClause(options.limit)} offset ${options.offset}`.execute(db);
   const total = await totalOfList(options, rows.rows.length, () => countMailbox(db, userId, { notices: wantsNotices, conversations: wantsConversations, onlyUnread }));
   const items = rows.rows.map((row): MailboxItem =>
     row.type === 'notice'
