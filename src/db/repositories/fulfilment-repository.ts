@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { DisputeRow, DisputesTable, FileRow, ReviewRow, ReviewsTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
 
@@ -95,8 +95,9 @@ export async function insertDispute(db: Executor, dispute: Insertable<DisputesTa
   return row.id;
 }
 
+/** The order's open dispute; the status is written into the SQL, like the condition of the partial index it uses (decision 019). */
 export async function findOpenDispute(db: Executor, orderId: number): Promise<DisputeRow | undefined> {
-  return db.selectFrom('disputes').selectAll().where('order_id', '=', orderId).where('status', '=', 'open').executeTakeFirst();
+  return db.selectFrom('disputes').selectAll().where('order_id', '=', orderId).where('status', '=', sql.lit('open')).executeTakeFirst();
 }
 
 export async function listDisputesOf(db: Executor, orderId: number): Promise<DisputeRow[]> {

@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
 import { preparedQuery } from '../prepared.js';
@@ -26,9 +26,12 @@ export async function updateOrder(db: Executor, id: number, changes: Updateable<
   await db.updateTable('orders').set(changes).where('id', '=', id).execute();
 }
 
-/** The inquiry's order that is not cancelled, if any (there is at most one). */
+/**
+ * The inquiry's order that is not cancelled, if any (there is at most one). The status is written
+ * into the SQL, like the condition of the partial index it uses (decision 019).
+ */
 const liveOrderOfInquiry = preparedQuery((db, p: { inquiryId: number }) =>
-  db.selectFrom('orders').selectAll().where('inquiry_id', '=', p.inquiryId).where('status', '!=', 'cancelled'),
+  db.selectFrom('orders').selectAll().where('inquiry_id', '=', p.inquiryId).where('status', '!=', sql.lit('cancelled')),
 );
 
 export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): Promise<OrderRow | undefined> {
