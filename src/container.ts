@@ -71,7 +71,9 @@ function buildPaymentProvider(config: Config, db: DatabaseHandle['db'], secret: 
 /** The composition root: builds every dependency from the configuration. */
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const logger = overrides.logger ?? pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] });
-  const database = overrides.database ?? openDatabase(config.databaseUrl);
+  const database =
+    overrides.database ??
+    openDatabase(config.databaseUrl, { checkpointInBackground: { onError: (error) => logger.error({ err: error }, 'the write-ahead log checkpoints stopped; SQLite copies the whole log in its commits again') } });
   const mailer = overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : undefined);
   const secret = loadSecret(config);
   const clock = overrides.clock ?? systemClock;

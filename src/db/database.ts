@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { withNamedStatements, type NamedStatementOptions } from './named-statements.js';
+import { startWalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -112,6 +113,8 @@ export type OpenOptions = {
   poolSize?: number;
   /** PostgreSQL only: when SQL is kept as a named statement (tests choose small numbers). */
   namedStatements?: NamedStatementOptions;
+  /** SQLite in a file only: checkpoint the write-ahead log on a thread of its own (`wal-checkpointer.ts`), as the portal's processes do. */
+  checkpointInBackground?: WalCheckpointerOptions;
 };
 
 /** Opens the database named by a URL: `sqlite:<file>`, `sqlite::memory:` or `postgres://…`. */
@@ -142,5 +145,13 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   // fold every letter the way JavaScript (and PostgreSQL) do.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, engine: 'sqlite', destroy: () => db.destroy() };
+  const checkpointer = options.checkpointInBackground && file !== ':memory:' ? startWalCheckpointer(file, options.checkpointInBackground) : undefined;
+  return {
+    db,
+    engine: 'sqlite',
+    destroy: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
