@@ -73,7 +73,9 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const logger = overrides.logger ?? pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] });
   const database =
     overrides.database ??
-    openDatabase(config.databaseUrl, { checkpointInBackground: { onError: (error) => logger.error({ err: error }, 'the write-ahead log checkpoints stopped; SQLite copies the whole log in its commits again') } });
+    openDatabase(config.databaseUrl, {
+      checkpointInBackground: { onError: (error) => logger.error({ err: error }, 'checkpointing the write-ahead log on its own thread failed; the commits copy what it leaves') },
+    });
   const mailer = overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : undefined);
   const secret = loadSecret(config);
   const clock = overrides.clock ?? systemClock;
