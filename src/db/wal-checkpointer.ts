@@ -15,6 +15,11 @@ import { Worker } from 'node:worker_threads';
  * write starts it again from the beginning. The thread cannot restart the log itself (only a
  * write that begins when every page has been copied does), which is why SQLite's own
  * checkpoint stays on; if the thread stops, SQLite simply does all the copying again.
+ *
+ * Once the log has reached SQLite's own threshold the thread leaves it alone: only one
+ * checkpoint runs at a time, and a commit whose checkpoint finds the thread's one running skips
+ * its own. On a busy machine the thread's checkpoints then kept beating the commits' to it, and
+ * the log grew to 4 000 pages before one commit found every page copied.
  */
 export type WalCheckpointer = {
   /** Stops the thread after its current checkpoint. */
@@ -32,11 +37,13 @@ const threadCode = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
+// The pages at which a commit checkpoints the log itself (the same default on every connection).
+const handOverPages = db.pragma('wal_autocheckpoint', { simple: true });
 let failing = false;
 const timer = setInterval(() => {
   try {
     const [log] = db.pragma('wal_checkpoint(NOOP)');
-    if (log.log - log.checkpointed >= workerData.batchPages) db.pragma('wal_checkpoint(PASSIVE)');
+    if (log.log < handOverPages && log.log - log.checkpointed >= workerData.batchPages) db.pragma('wal_checkpoint(PASSIVE)');
     failing = false;
   } catch (error) {
     // A full disk, say: reported once, tried again on the next round.
