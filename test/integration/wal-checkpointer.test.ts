@@ -71,6 +71,19 @@ describe.skipIf(testEngine() !== 'sqlite')('the write-ahead log checkpointed on 
     }
   });
 
+  it('leaves a log that has reached the commits\' own threshold to them, whose checkpoint it would otherwise beat', async () => {
+    const handle = await open(true);
+    try {
+      // The commits here never checkpoint, so whatever is copied, the thread copied.
+      await sql`pragma wal_autocheckpoint = 0`.execute(handle.db);
+      await write(handle, 1, 1_100);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await logState(handle)).checkpointed).toBe(0);
+    } finally {
+      await handle.destroy();
+    }
+  });
+
   it('lets the log start over under steady writes (the commits finish what the thread began), and every row is in the database', async () => {
     const handle = await open(true);
     let largestLog = 0;
