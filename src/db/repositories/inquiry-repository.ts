@@ -3,6 +3,7 @@ import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, Of
 import type { OrderStatus } from '../../domain/orders.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
 import { preparedQuery, preparedShapes } from '../prepared.js';
+import { orderIsLive } from './order-repository.js';
 import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
@@ -25,10 +26,7 @@ export type LiveOrder = { id: number; status: OrderStatus; expertId: number };
 const inquiryWithLiveOrder = preparedQuery((db, p: { id: number }) =>
   db
     .selectFrom('inquiries as q')
-    // At most one order of an inquiry is not cancelled (orders_one_live_per_inquiry_idx). The
-    // status is written into the SQL, as in the index: SQLite would prepare the statement again
-    // on every run to check a bound value against the index's condition (decision 019).
-    .leftJoin('orders as o', (join) => join.onRef('o.inquiry_id', '=', 'q.id').on('o.status', '!=', sql.lit('cancelled')))
+    .leftJoin('orders as o', (join) => join.onRef('o.inquiry_id', '=', 'q.id').on(orderIsLive('o.status')))
     .selectAll('q')
     .select(['o.id as live_order_id', 'o.status as live_order_status', 'o.expert_id as live_order_expert_id'])
     .where('q.id', '=', p.id),

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Updateable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
 import { preparedQuery } from '../prepared.js';
@@ -27,11 +27,17 @@ export async function updateOrder(db: Executor, id: number, changes: Updateable<
 }
 
 /**
- * The inquiry's order that is not cancelled, if any (there is at most one). The status is written
- * into the SQL, like the condition of the partial index it uses (decision 019).
+ * An order that is not cancelled: an inquiry has at most one (orders_one_live_per_inquiry_idx).
+ * The status is written into the SQL, exactly as in that partial index's condition: SQLite would
+ * prepare the statement again on every run to check a bound value against it (decision 019).
  */
+export function orderIsLive(status: 'status' | 'o.status'): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${sql.ref(status)} != ${sql.lit('cancelled')}`;
+}
+
+/** The inquiry's order that is not cancelled, if any. */
 const liveOrderOfInquiry = preparedQuery((db, p: { inquiryId: number }) =>
-  db.selectFrom('orders').selectAll().where('inquiry_id', '=', p.inquiryId).where('status', '!=', sql.lit('cancelled')),
+  db.selectFrom('orders').selectAll().where('inquiry_id', '=', p.inquiryId).where(orderIsLive('status')),
 );
 
 export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): Promise<OrderRow | undefined> {
