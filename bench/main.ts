@@ -8,7 +8,8 @@
  * server as production runs it (`node dist/src/server.js`, its own process, no worker) and a
  * bare `node:http` server (bench/baseline.ts, its own process) that answers with the very bytes
  * the portal sent for each page, from memory. The same load generator (keep-alive sockets on
- * loopback, `loadRaw`), with the same connections, measures throughput and p50/p99 of
+ * loopback, `loadRaw`, warmed up on the sockets it then measures on: decision 020), with the same
+ * connections, measures throughput and p50/p99 of
  *   - the directory (all experts, one field) and a public profile, anonymously (served from memory
  *     for PUBLIC_PAGE_CACHE_SECONDS, decision 014), and the field page and profile signed in (rendered);
  *   - My menu of the busiest expert, an inquiry's page as its customer and as an invited expert,
@@ -51,7 +52,6 @@ import { createSession } from '../src/use-cases/sessions.js';
 import {
   encodeRequest,
   insertInBatches,
-  loadRaw,
   marketplaceTopics,
   measureRaw,
   printGrid,
@@ -640,14 +640,19 @@ async function comparePair(
   const { engine, portal, bare } = context;
   const prefix = context.scale === 'full' ? 'full' : `1/${scale}`;
   const timed = async (server: Server, next: () => Buffer | undefined, what: string) => {
-    await loadRaw(server.base, { connections, durationMs: 1_000, next, isExpected });
-    const cpuBefore = cpuSeconds(server.pid);
-    const rss = rssSampler(server.pid);
-    const startedAt = performance.now();
-    const row = await measureRaw(engine, what, server.base, { connections, seconds, next, isExpected, warmupSeconds: 0, note: page.note });
+    // The CPU and memory of the measure, not of its warm-up (on the same connections).
+    let cpuBefore = 0;
+    let startedAt = 0;
+    let rss: ReturnType<typeof rssSampler> | undefined;
+    const onMeasureStart = () => {
+      cpuBefore = cpuSeconds(server.pid);
+      rss = rssSampler(server.pid);
+      startedAt = performance.now();
+    };
+    const row = await measureRaw(engine, what, server.base, { connections, seconds, next, isExpected, warmupSeconds: 1, onMeasureStart, note: page.note });
     const wallSeconds = (performance.now() - startedAt) / 1000;
     const cpu = cpuSeconds(server.pid) - cpuBefore;
-    const maxRss = rss.stop();
+    const maxRss = rss?.stop() ?? 0;
     const cpuUs = (cpu * 1e6) / Math.max(1, row.requests ?? 1);
     // The load average says whether anything else on the machine competed for the CPUs.
     const cpuNote = `server CPU ${Math.round((100 * cpu) / wallSeconds)} %, ${Math.round(cpuUs)} µs/request; load ${os.loadavg()[0]!.toFixed(1)}`;

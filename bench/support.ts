@@ -491,9 +491,12 @@ export type RawLoadResult = {
   errors: number;
   /** The first refused answer: status and the start of its body, to tell why. */
   firstError?: string;
+  /** From the end of the warm-up to the last answer. */
   elapsedMs: number;
   /** `next` ran out of requests before the time was up. */
   isExhausted: boolean;
+  /** The longest any connection waited, from connecting to its first answer (warm-up included). */
+  slowestFirstAnswerMs: number;
 };
 
 /** Where a chunked body ends in `buffer` (the index after its last CRLF), or -1 while incomplete. */
@@ -515,12 +518,26 @@ function chunkedBodyEnd(buffer: Buffer): number {
 
 /**
  * `connections` keep-alive sockets, each sending the next request from `next` as soon as the
- * previous answer is complete, for `durationMs` or until `next` returns undefined. Latency is
- * from writing the request to the last byte of the answer.
+ * previous answer is complete, for `warmupMs` and then `durationMs`, or until `next` returns
+ * undefined. Latency is from writing the request to the last byte of the answer, for the requests
+ * sent after the warm-up (`onMeasureStart` is called then).
+ *
+ * The warm-up runs on the same sockets as the measure: a new connection to a busy Node.js server
+ * waits a whole turn of its event loop to be accepted (libuv accepts one connection per turn, and
+ * a turn serves every request that is ready), so connections opened at the start of a measure
+ * would time that, not the steady state at `connections` connections (decision 020).
+ * `slowestFirstAnswerMs` reports it apart.
  */
 export async function loadRaw(
   base: string,
-  options: { connections: number; durationMs: number; next: () => Buffer | undefined; isExpected?: (status: number) => boolean },
+  options: {
+    connections: number;
+    durationMs: number;
+    warmupMs?: number;
+    onMeasureStart?: () => void;
+    next: () => Buffer | undefined;
+    isExpected?: (status: number) => boolean;
+  },
 ): Promise<RawLoadResult> {
   const url = new URL(base);
   const port = Number(url.port);
@@ -529,8 +546,10 @@ export async function loadRaw(
   let errors = 0;
   let firstError: string | undefined;
   let isExhausted = false;
-  const started = performance.now();
-  const until = started + options.durationMs;
+  let slowestFirstAnswerMs = 0;
+  const measureFrom = performance.now() + (options.warmupMs ?? 0);
+  const until = measureFrom + options.durationMs;
+  const measureStarts = setTimeout(() => options.onMeasureStart?.(), Math.max(0, measureFrom - performance.now()));
 
   const connection = () =>
     new Promise<void>((resolve) => {
@@ -538,6 +557,8 @@ export async function loadRaw(
       let isDone = false;
       let isInFlight = false;
       let sentAt = 0;
+      let connectingSince = 0;
+      let isFirstAnswer = true;
       // Parser state of the answer being read.
       let mode: 'head' | 'length' | 'chunked' = 'head';
       let pending: Buffer | undefined;
@@ -563,7 +584,12 @@ export async function loadRaw(
         socket.write(request);
       };
       const complete = () => {
-        latencies.push(performance.now() - sentAt);
+        const now = performance.now();
+        if (sentAt >= measureFrom) latencies.push(now - sentAt);
+        if (isFirstAnswer) {
+          isFirstAnswer = false;
+          slowestFirstAnswerMs = Math.max(slowestFirstAnswerMs, now - connectingSince);
+        }
         isInFlight = false;
         if (!isExpected(status)) {
           errors += 1;
@@ -627,6 +653,8 @@ export async function loadRaw(
         pending = undefined;
         body = [];
         isClosing = false;
+        connectingSince = performance.now();
+        isFirstAnswer = true;
         const current = net.connect({ host: url.hostname, port, noDelay: true });
         socket = current;
         current.on('connect', sendNext);
@@ -649,24 +677,40 @@ export async function loadRaw(
     });
 
   await Promise.all(Array.from({ length: options.connections }, connection));
-  return { latencies: latencies.sort((a, b) => a - b), errors, firstError, elapsedMs: performance.now() - started, isExhausted };
+  clearTimeout(measureStarts);
+  return { latencies: latencies.sort((a, b) => a - b), errors, firstError, elapsedMs: performance.now() - measureFrom, isExhausted, slowestFirstAnswerMs };
 }
 
-/** A warm-up of `warmupSeconds` (default 1), then `seconds` of `loadRaw`, as a result row (rps over the time actually taken). */
+/**
+ * `seconds` of `loadRaw` after a warm-up of `warmupSeconds` (default 1) on the same connections,
+ * as a result row (rps over the time actually taken).
+ */
 export async function measureRaw(
   engine: string,
   what: string,
   base: string,
-  options: { connections: number; seconds: number; next: () => Buffer | undefined; isExpected?: (status: number) => boolean; note?: string; warmupSeconds?: number },
+  options: {
+    connections: number;
+    seconds: number;
+    next: () => Buffer | undefined;
+    isExpected?: (status: number) => boolean;
+    note?: string;
+    warmupSeconds?: number;
+    onMeasureStart?: () => void;
+  },
 ): Promise<ResultRow & { errors: number; isExhausted: boolean }> {
-  if ((options.warmupSeconds ?? 1) > 0) await loadRaw(base, { ...options, durationMs: (options.warmupSeconds ?? 1) * 1_000 });
-  const run = await loadRaw(base, { ...options, durationMs: options.seconds * 1_000 });
-  const notes = [options.note ?? '', run.errors ? `${run.errors} unexpected answers (first: ${run.firstError})` : '', run.isExhausted ? 'ran out of prepared requests' : ''];
+  const run = await loadRaw(base, { ...options, warmupMs: (options.warmupSeconds ?? 1) * 1_000, durationMs: options.seconds * 1_000 });
+  const notes = [
+    options.note ?? '',
+    run.errors ? `${run.errors} unexpected answers (first: ${run.firstError})` : '',
+    run.isExhausted ? 'ran out of prepared requests' : '',
+    `first answer on a new connection within ${run.slowestFirstAnswerMs.toFixed(0)} ms`,
+  ];
   return {
     engine,
     what,
     requests: run.latencies.length,
-    rps: run.latencies.length / (run.elapsedMs / 1000),
+    rps: run.elapsedMs > 0 ? run.latencies.length / (run.elapsedMs / 1000) : 0,
     p50: percentile(run.latencies, 50),
     p99: percentile(run.latencies, 99),
     note: notes.filter(Boolean).join('; '),
