@@ -32,15 +32,18 @@ export const formatDateTime = keptFormat({ dateStyle: 'medium', timeStyle: 'shor
 export const formatDate = keptFormat({ dateStyle: 'long' }, 'd');
 
 const moneyFormats = new Map<Locale, Intl.NumberFormat>();
+const keptMoney = keptAnswers<string, string>(10_000);
 
-/** Integer cents as euros, e.g. 12345 → "123,45 €" in Estonian. */
+/** Integer cents as euros, e.g. 12345 → "123,45 €" in Estonian (kept: pages show the same prices again and again). */
 export function formatMoney(locale: Locale, cents: number): string {
-  let format = moneyFormats.get(locale);
-  if (!format) {
-    format = new Intl.NumberFormat(intlLocale[locale], { style: 'currency', currency: 'EUR' });
-    moneyFormats.set(locale, format);
-  }
-  return format.format(cents / 100);
+  return keptMoney(`${locale}|${cents}`, () => {
+    let format = moneyFormats.get(locale);
+    if (!format) {
+      format = new Intl.NumberFormat(intlLocale[locale], { style: 'currency', currency: 'EUR' });
+      moneyFormats.set(locale, format);
+    }
+    return format.format(cents / 100);
+  });
 }
 
 const decimalFormats = new Map<Locale, Intl.NumberFormat>();

@@ -55,8 +55,21 @@ export function translator(locale: Locale): Translate {
     // someone wrote, are not kept).
     const kept = keptAnswers<string, string>(maxCachedTexts);
     t = (key, params) => {
-      if (params && Object.values(params).some((v) => typeof v === 'string' && v.length > maxCachedParamLength)) return fixed(key, params);
-      return kept(params ? `${key}\u0000${JSON.stringify(params)}` : key, () => fixed(key, params ?? {}));
+      if (!params) return kept(key, () => fixed(key, {}));
+      // The key names each parameter and gives a text's length before it, so two different sets
+      // of parameters never share a key (cheaper than JSON.stringify, which showed in profiles).
+      let cacheKey = key;
+      for (const name in params) {
+        const value = params[name];
+        if (typeof value !== 'string') {
+          cacheKey += `\u0000${name}\u0000${value}`;
+        } else if (value.length > maxCachedParamLength) {
+          return fixed(key, params);
+        } else {
+          cacheKey += `\u0000${name}\u0000${value.length}:${value}`;
+        }
+      }
+      return kept(cacheKey, () => fixed(key, params));
     };
     translators.set(locale, t);
   }

@@ -119,6 +119,20 @@ describe('the translator', () => {
     expect(t('experts.languagesLine', { languages: `${long}y` })).toBe(`Keeled: ${long}y`);
   });
 
+  it('never gives one set of parameters the text of another that a cache key could run together', () => {
+    const t = translator('en');
+    // A careless key (name, value, name, value) would join the first two, and the last two, into one string.
+    const joined = { page: '1\u0000pages\u00002' };
+    const apart = { page: '1', pages: '2' };
+    const counted = { page: '1\u0000pages\u00001:2' };
+    for (let round = 0; round < 2; round += 1) {
+      expect(t('common.pageOf', apart)).toBe('Page 1 of 2');
+      expect(t('common.pageOf', joined)).toMatch(/^Page 1\u0000pages\u00002 of/);
+      expect(t('common.pageOf', counted)).toMatch(/^Page 1\u0000pages\u00001:2 of/);
+      expect(t('common.pageOf', { page: 1, pages: 2 })).toBe('Page 1 of 2');
+    }
+  });
+
   it('knows exactly the supported locales', () => {
     expect(isLocale('et')).toBe(true);
     expect(isLocale('en')).toBe(true);
