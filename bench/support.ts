@@ -549,7 +549,7 @@ export async function loadRaw(
   let slowestFirstAnswerMs = 0;
   const measureFrom = performance.now() + (options.warmupMs ?? 0);
   const until = measureFrom + options.durationMs;
-  const measureStarts = setTimeout(() => options.onMeasureStart?.(), Math.max(0, measureFrom - performance.now()));
+  const measureStarts = setTimeout(() => options.onMeasureStart?.(), options.warmupMs ?? 0);
 
   const connection = () =>
     new Promise<void>((resolve) => {
@@ -557,8 +557,8 @@ export async function loadRaw(
       let isDone = false;
       let isInFlight = false;
       let sentAt = 0;
-      let connectingSince = 0;
-      let isFirstAnswer = true;
+      /** When this socket began connecting, until its first answer. */
+      let connectingSince: number | undefined;
       // Parser state of the answer being read.
       let mode: 'head' | 'length' | 'chunked' = 'head';
       let pending: Buffer | undefined;
@@ -586,9 +586,9 @@ export async function loadRaw(
       const complete = () => {
         const now = performance.now();
         if (sentAt >= measureFrom) latencies.push(now - sentAt);
-        if (isFirstAnswer) {
-          isFirstAnswer = false;
+        if (connectingSince !== undefined) {
           slowestFirstAnswerMs = Math.max(slowestFirstAnswerMs, now - connectingSince);
+          connectingSince = undefined;
         }
         isInFlight = false;
         if (!isExpected(status)) {
@@ -654,7 +654,6 @@ export async function loadRaw(
         body = [];
         isClosing = false;
         connectingSince = performance.now();
-        isFirstAnswer = true;
         const current = net.connect({ host: url.hostname, port, noDelay: true });
         socket = current;
         current.on('connect', sendNext);

@@ -31,29 +31,30 @@ export const formatDateTime = keptFormat({ dateStyle: 'medium', timeStyle: 'shor
 /** A calendar date in Europe/Tallinn. */
 export const formatDate = keptFormat({ dateStyle: 'long' }, 'd');
 
-const moneyFormats = new Map<Locale, Intl.NumberFormat>();
+/** A number format per locale, made when first asked for. */
+function numberFormat(options: Intl.NumberFormatOptions): (locale: Locale) => Intl.NumberFormat {
+  const formats = new Map<Locale, Intl.NumberFormat>();
+  return (locale) => {
+    let format = formats.get(locale);
+    if (!format) {
+      format = new Intl.NumberFormat(intlLocale[locale], options);
+      formats.set(locale, format);
+    }
+    return format;
+  };
+}
+
+const moneyFormat = numberFormat({ style: 'currency', currency: 'EUR' });
 const keptMoney = keptAnswers<string, string>(10_000);
 
 /** Integer cents as euros, e.g. 12345 → "123,45 €" in Estonian (kept: pages show the same prices again and again). */
 export function formatMoney(locale: Locale, cents: number): string {
-  return keptMoney(`${locale}|${cents}`, () => {
-    let format = moneyFormats.get(locale);
-    if (!format) {
-      format = new Intl.NumberFormat(intlLocale[locale], { style: 'currency', currency: 'EUR' });
-      moneyFormats.set(locale, format);
-    }
-    return format.format(cents / 100);
-  });
+  return keptMoney(`${locale}|${cents}`, () => moneyFormat(locale).format(cents / 100));
 }
 
-const decimalFormats = new Map<Locale, Intl.NumberFormat>();
+const decimalFormat = numberFormat({ minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian). */
 export function formatDecimal(locale: Locale, value: number): string {
-  let format = decimalFormats.get(locale);
-  if (!format) {
-    format = new Intl.NumberFormat(intlLocale[locale], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-    decimalFormats.set(locale, format);
-  }
-  return format.format(value);
+  return decimalFormat(locale).format(value);
 }
