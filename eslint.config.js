@@ -8,7 +8,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.node } },
+    // The views' JSX calls the portal's own factory (src/http/jsx.ts), imported where it is used.
+    languageOptions: { globals: { ...globals.node }, parserOptions: { jsxPragma: 'h', jsxFragmentName: 'Fragment' } },
     rules: {
       '@typescript-eslint/no-explicit-any': ['error', { ignoreRestArgs: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

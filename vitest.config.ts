@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // (same files, TEST_DB picks the engine), the reliability suite (crashes, SMTP outage, full
 // disk), the scaled-out deployment and the browser tests in Debian's Chromium.
 export default defineConfig({
-  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  esbuild: { jsx: 'transform', jsxFactory: 'h', jsxFragment: 'Fragment' },
   test: {
     // Vitest's default is one worker fewer than the CPUs: one on CI's two, leaving a CPU idle
     // while the database answers. Two there; as many as before on bigger machines.

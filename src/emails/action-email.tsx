@@ -1,4 +1,4 @@
-import { render } from 'preact-render-to-string';
+import { h, Fragment } from '../http/jsx.js';
 import type { Locale } from '../domain/roles.js';
 import { translator, type MessageKey, type TranslateParams } from '../i18n/index.js';
 
@@ -17,7 +17,7 @@ export type ActionEmail = {
 
 /**
  * The one shape of a portal e-mail: greeting, a paragraph, an optional button with a link,
- * and the footer; rendered as plain text and as HTML (escaped by Preact) in the recipient's language.
+ * and the footer; rendered as plain text and as HTML (escaped by the JSX runtime) in the recipient's language.
  */
 export function renderActionEmail(email: ActionEmail): RenderedEmail {
   const t = translator(email.locale);
@@ -41,7 +41,7 @@ export function renderActionEmail(email: ActionEmail): RenderedEmail {
 
   const html =
     '<!doctype html>' +
-    render(
+    (
       <html lang={email.locale}>
         <head>
           <meta charset="utf-8" />
@@ -74,8 +74,8 @@ export function renderActionEmail(email: ActionEmail): RenderedEmail {
             <p style="font-size:13px;color:#4a5a62;border-top:1px solid #e3ded6;padding-top:12px;">{footer}</p>
           </div>
         </body>
-      </html>,
-    );
+      </html>
+    ).value;
 
   return { subject, text, html };
 }

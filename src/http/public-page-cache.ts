@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { h, type VNode } from 'preact';
-import { render } from 'preact-render-to-string';
 import { randomToken } from '../adapters/tokens.js';
 import type { Clock } from '../adapters/clock.js';
 import { TtlCache } from '../adapters/ttl-cache.js';
 import type { PageContext } from './context.js';
+import type { Html } from './jsx.js';
 import { pageHtml, sendHtml, sendPage } from './render.js';
 import { SiteHeader } from './views/layout.js';
 
@@ -44,14 +43,14 @@ export class PublicPageCache {
    * in this language is fresh (then `load` does not run at all). `load` must draw the same page
    * for everyone unless `options.isPersonal`.
    */
-  async send(request: FastifyRequest, reply: FastifyReply, load: () => Promise<(ctx: PageContext) => VNode>, options: { isPersonal?: boolean } = {}): Promise<FastifyReply> {
+  async send(request: FastifyRequest, reply: FastifyReply, load: () => Promise<(ctx: PageContext) => Html>, options: { isPersonal?: boolean } = {}): Promise<FastifyReply> {
     const ctx = request.ctx;
     if (options.isPersonal || ctx.flash || ctx.hasSessionEnded) return sendPage(reply, (await load())(ctx));
     const entry = await this.#pages.get(`${ctx.locale} ${request.url}`, async () => {
       const draw = await load();
       const anonymous: PageContext = { ...ctx, actor: undefined, unreadCount: 0, csrfToken: this.#placeholder };
       const html = pageHtml(draw(anonymous));
-      const header = render(h(SiteHeader, { ctx: anonymous }));
+      const header = SiteHeader({ ctx: anonymous }).value;
       const at = html.indexOf(header);
       if (at < 0) return { page: this.#pieces(html) };
       return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)) };
@@ -62,7 +61,7 @@ export class PublicPageCache {
       // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
       return ctx.actor ? sendPage(reply, (await load())(ctx)) : sendHtml(reply, Buffer.concat(joined(entry.page)));
     }
-    const header = ctx.actor ? [Buffer.from(render(h(SiteHeader, { ctx })), 'utf8')] : joined(entry.header);
+    const header = ctx.actor ? [Buffer.from(SiteHeader({ ctx }).value, 'utf8')] : joined(entry.header);
     return sendHtml(reply, Buffer.concat([...joined(entry.before), ...header, ...joined(entry.after)]));
   }
 

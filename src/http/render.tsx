@@ -1,13 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
-import { render } from 'preact-render-to-string';
 import { defaultLocale, translator } from '../i18n/index.js';
 import type { PageContext } from './context.js';
+import { h, type Html } from './jsx.js';
 import { ErrorPage, type ErrorKind } from './views/error-page.js';
 
 /** A page component as a whole HTML document. */
-export function pageHtml(node: VNode): string {
-  return '<!doctype html>' + render(node);
+export function pageHtml(page: Html): string {
+  return '<!doctype html>' + page.value;
 }
 
 /** Sends an HTML document no cache may keep (pages carry a per-visitor CSRF token). */
@@ -16,8 +15,8 @@ export function sendHtml(reply: FastifyReply, html: string | Buffer, status = 20
 }
 
 /** Renders a page component to HTML and sends it. */
-export function sendPage(reply: FastifyReply, node: VNode, status = 200): FastifyReply {
-  return sendHtml(reply, pageHtml(node), status);
+export function sendPage(reply: FastifyReply, page: Html, status = 200): FastifyReply {
+  return sendHtml(reply, pageHtml(page), status);
 }
 
 /** The request's page context, or a plain anonymous one when the failure came before it was built. */

@@ -32,7 +32,7 @@ function getInstance(): i18n {
       supportedLngs: ['et', 'en'],
       resources: { et: { translation: et }, en: { translation: en } },
       initAsync: false,
-      // Views escape every string themselves (Preact); escaping here would double it.
+      // Views escape every string themselves (src/http/jsx.ts); escaping here would double it.
       interpolation: { escapeValue: false },
       returnNull: false,
     });

@@ -331,7 +331,7 @@ async function expectDemoDirectoryIntact(t: TestApp): Promise<void> {
   expect((await t.deps.db.selectFrom('fields').select('id').execute()).length).toBeGreaterThanOrEqual(11);
 }
 
-/** Decodes the text of an HTML attribute as Preact escaped it. */
+/** Decodes the text of an HTML attribute as the views' JSX escaped it. */
 function decodeAttribute(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 }

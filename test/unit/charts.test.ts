@@ -1,5 +1,3 @@
-import { h } from 'preact';
-import { render } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
 import {
   firstOfferFigures,
@@ -33,11 +31,11 @@ const text = {
 const weeks3 = [{ label: '9. nov' }, { label: '16. nov' }, { label: '23. nov' }];
 
 function bars(props: Partial<BarChartProps> = {}): string {
-  return render(h(BarChart, { ...text, categories: weeks3, series: [{ label: 'Päringud', values: [2, 4, 1] }], isInteger: true, ...props }));
+  return BarChart({ ...text, categories: weeks3, series: [{ label: 'Päringud', values: [2, 4, 1] }], isInteger: true, ...props }).value;
 }
 
 function lines(props: Partial<LineChartProps> = {}): string {
-  return render(h(LineChart, { ...text, categories: weeks3, series: [{ label: 'Osakaal', values: [10, 50, 30] }], missingText: '–', ...props }));
+  return LineChart({ ...text, categories: weeks3, series: [{ label: 'Osakaal', values: [10, 50, 30] }], missingText: '–', ...props }).value;
 }
 
 /** Every `<rect class="chart-bar…">` as its numbers. */
@@ -259,7 +257,7 @@ describe('HorizontalBarChart', () => {
   const buckets = ['0–20%', '20–40%', '40–60%', '60–80%', '80–100%'].map((label) => ({ label }));
 
   it('draws a bar per category in proportion, with its value after it and in the table', () => {
-    const html = render(h(HorizontalBarChart, { ...text, categories: buckets, values: [1, 0, 2, 0, 4], valueHeading: 'Eksperte', isInteger: true }));
+    const html = HorizontalBarChart({ ...text, categories: buckets, values: [1, 0, 2, 0, 4], valueHeading: 'Eksperte', isInteger: true }).value;
     const drawn = rects(html);
     expect(drawn).toHaveLength(3);
     expect(drawn[2]!.width).toBe(4 * drawn[0]!.width);
@@ -276,7 +274,7 @@ describe('HorizontalBarChart', () => {
   });
 
   it('shows zeros and the calm note when nobody is counted', () => {
-    const html = render(h(HorizontalBarChart, { ...text, categories: buckets, values: [0, 0, 0, 0, 0], valueHeading: 'Eksperte' }));
+    const html = HorizontalBarChart({ ...text, categories: buckets, values: [0, 0, 0, 0, 0], valueHeading: 'Eksperte' }).value;
     expect(rects(html)).toEqual([]);
     expect(html).toContain('Andmeid veel pole');
     expect(html).not.toMatch(/NaN|Infinity|undefined/);

@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { loadDashboard, minInvitationsToRank, responseWindowDays } from '../../db/repositories/dashboard-repository.js';

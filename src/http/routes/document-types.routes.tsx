@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';

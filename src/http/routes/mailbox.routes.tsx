@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DomainError } from '../../domain/errors.js';

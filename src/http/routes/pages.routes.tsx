@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { hasRole } from '../../domain/roles.js';

@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { UserRow } from '../../db/schema.js';
 import { formatDate } from '../../i18n/format.js';
 import type { PageContext } from '../context.js';

@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { OutboxEmailRow } from '../../db/schema.js';
 import type { OutboxListItem } from '../../db/repositories/outbox-repository.js';
 import { userListFilters, type UserListFilter, type UserListItem } from '../../db/repositories/user-repository.js';

@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
 import { CsrfInput, ErrorSummary, Field, PageHeading, type FieldError, type FieldErrors, type FormValues } from './components.js';

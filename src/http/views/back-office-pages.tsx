@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { AuditListItem } from '../../db/repositories/audit-repository.js';
 import type { StaffOrderItem } from '../../db/repositories/order-repository.js';
 import type { OrderListItem } from '../../db/repositories/order-repository.js';

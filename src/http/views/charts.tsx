@@ -9,7 +9,7 @@
  * passed in already translated and every number through the caller's `format` (the reader's
  * locale), so the components know no language.
  */
-import type { ComponentChildren } from 'preact';
+import { h, type Children } from '../jsx.js';
 
 /** One category on the x axis (a week): a short label for the axis, a longer one for the table. */
 export type ChartCategory = { label: string; longLabel?: string };
@@ -206,8 +206,8 @@ function ChartFigure({
   text: ChartText;
   legend: string[];
   svgHeight: number;
-  children: ComponentChildren;
-  table: ComponentChildren;
+  children: Children;
+  table: Children;
 }) {
   const titleId = `${text.id}-title`;
   const descId = `${text.id}-desc`;

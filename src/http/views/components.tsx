@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { h, Fragment, type Children } from '../jsx.js';
 import type { PageContext } from '../context.js';
 import type { MessageKey, TranslateParams } from '../../i18n/index.js';
 
@@ -85,7 +85,7 @@ export function Field({ ctx, name, label, hint, type = 'text', autocomplete, val
   );
 }
 
-export function PageHeading({ children, lead }: { children: ComponentChildren; lead?: string }) {
+export function PageHeading({ children, lead }: { children: Children; lead?: string }) {
   return (
     <div class="page-heading">
       <h1>{children}</h1>

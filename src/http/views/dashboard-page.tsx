@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { h, type Children } from '../jsx.js';
 import type { Dashboard } from '../../db/repositories/dashboard-repository.js';
 import type { Locale } from '../../domain/roles.js';
 import { formatDate, formatMoney } from '../../i18n/format.js';
@@ -68,7 +68,7 @@ function Stat({ label, value, link }: { label: string; value: string; link?: { h
   );
 }
 
-function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+function Section({ id, title, children }: { id: string; title: string; children: Children }) {
   return (
     <section class="card dashboard-section" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{title}</h2>

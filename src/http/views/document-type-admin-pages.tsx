@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import { documentTypeNameMax, type DocumentTypeForAdmin } from '../../use-cases/document-types.js';
 import type { PageContext } from '../context.js';
 import { AdminNav } from './admin-pages.js';

@@ -1,3 +1,4 @@
+import { h } from '../jsx.js';
 import type { PageContext } from '../context.js';
 import { Layout } from './layout.js';
 import { PageHeading } from './components.js';

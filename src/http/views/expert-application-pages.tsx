@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { ApplicationListItem, ApplicationWithFields } from '../../db/repositories/expert-application-repository.js';
 import { applicationStatuses, type ApplicationStatus } from '../../domain/experts.js';
 import { formatDate, formatDateTime } from '../../i18n/format.js';

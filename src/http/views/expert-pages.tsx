@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import { consultationLanguages, priceLevels } from '../../domain/experts.js';
 import { formatDate, formatDecimal } from '../../i18n/format.js';
 import type { MessageKey } from '../../i18n/index.js';

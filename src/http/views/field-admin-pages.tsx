@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { FieldRow } from '../../db/schema.js';
 import type { PageContext } from '../context.js';
 import { AdminNav } from './admin-pages.js';

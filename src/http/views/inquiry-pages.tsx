@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { AvailableExpert, CustomerInquiryItem, ExpertInvitationItem, InquiryFile, TriageItem } from '../../db/repositories/inquiry-repository.js';
 import { ratingAverage } from '../../domain/experts.js';
 import { deadlineDayOf, declineReasons, inquiryLimits, invitationFilters, type InquiryKind, type InvitationFilter } from '../../domain/inquiries.js';

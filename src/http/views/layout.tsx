@@ -1,9 +1,9 @@
-import type { ComponentChildren } from 'preact';
+import { h, Fragment, type Children } from '../jsx.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
 import { CsrfInput } from './components.js';
 
-type LayoutProps = { ctx: PageContext; title: string; children: ComponentChildren };
+type LayoutProps = { ctx: PageContext; title: string; children: Children };
 
 function MailboxIcon() {
   return (

@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { MailboxFilter, MailboxItem, MessageWithFiles } from '../../db/repositories/mailbox-repository.js';
 import type { NoticeRow } from '../../db/schema.js';
 import { emailCategoriesFor, isNoticeKind, type EmailCategory } from '../../domain/notifications.js';

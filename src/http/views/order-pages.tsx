@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { AccountBalance } from '../../db/repositories/ledger-repository.js';
 import type { OrderListItem } from '../../db/repositories/order-repository.js';
 import { formatDate, formatDateTime, formatMoney } from '../../i18n/format.js';

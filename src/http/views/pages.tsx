@@ -1,3 +1,4 @@
+import { h, Fragment } from '../jsx.js';
 import type { CustomerInquiryItem, ExpertInvitationItem } from '../../db/repositories/inquiry-repository.js';
 import { formatDate } from '../../i18n/format.js';
 import type { PageContext } from '../context.js';
