@@ -7,10 +7,10 @@ import { tallinnDayOf } from '../../src/domain/calendar.js';
 import { formatMoney } from '../../src/i18n/format.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
 import { registeredRoutes } from '../support/back-office.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import { createTestApp } from '../support/test-app.js';
 import { expectVisibleFocus, focusStop, locationOf, postForm, tabTo } from './accessibility-support.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
+import { expectNoSeriousA11yViolations, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * Accessibility of the whole portal, in Chromium against the real server with the demo data.
@@ -58,7 +58,7 @@ let browser: Browser;
 let database: DatabaseHandle;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
   database = openDatabase(`sqlite:${path.join(server.dataDir, 'konsult.sqlite')}`);
 });
 

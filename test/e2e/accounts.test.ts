@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts, demoPassword } from '../../src/db/seed-demo.js';
 import type { Locale } from '../../src/domain/roles.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { expectNoSeriousA11yViolations, expectNoSeriousA11yViolationsInHtml, launchBrowser, openPage, withServerOutput } from './support.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { expectNoSeriousA11yViolations, expectNoSeriousA11yViolationsInHtml, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * The account flows in a real browser against the real server process: what a newcomer does in
@@ -17,7 +17,7 @@ let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
 });
 
 afterAll(async () => {

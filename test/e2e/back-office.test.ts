@@ -11,9 +11,9 @@ import { formatMoney } from '../../src/i18n/format.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
 import type { Deps } from '../../src/use-cases/deps.js';
 import { createUser, defaultPassword } from '../support/factories.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import type { TestApp } from '../support/test-app.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
+import { expectNoSeriousA11yViolations, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * The back office in a real browser against the real server process, every person in a browser
@@ -58,7 +58,7 @@ async function seed(): Promise<typeof seeded> {
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
   seeded = await seed();
 });
 

@@ -4,8 +4,8 @@ import { demoPassword } from '../../src/db/seed-demo.js';
 import type { Locale } from '../../src/domain/roles.js';
 import { translator } from '../../src/i18n/index.js';
 import { samplePng } from '../support/multipart.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { expectNoSeriousA11yViolations, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * Experts in a real browser against the real server process (demo data on): a newcomer applies
@@ -34,7 +34,7 @@ let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
 });
 
 afterAll(async () => {

@@ -8,9 +8,9 @@ import { tallinnDayOf } from '../../src/domain/calendar.js';
 import { safeFileName } from '../../src/domain/files.js';
 import { validIdCodes } from '../support/experts.js';
 import { samplePdf } from '../support/multipart.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import { expectNothingRan, expectShownLiterally, hostileFileName, hostileLine, hostileText, squash, vectors, watch, type Probes } from './hostile-support.js';
-import { launchBrowser, openPage, withServerOutput } from './support.js';
+import { openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * Hostile text typed into the real forms, in Chromium, against the real server process, in
@@ -104,7 +104,7 @@ const state = {
 let people: { customer: Person; applicant: Person; moderator: Person; admin: Person; lawyer: Person; visitor: Person };
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
   database = openDatabase(`sqlite:${path.join(server.dataDir, 'konsult.sqlite')}`);
   const open = async (): Promise<Person> => {
     const { context, page } = await openPage(browser, server.baseUrl);

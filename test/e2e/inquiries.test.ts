@@ -14,9 +14,9 @@ import type { Deps } from '../../src/use-cases/deps.js';
 import { createExpert, createField } from '../support/experts.js';
 import { createUser, defaultPassword } from '../support/factories.js';
 import { samplePdf } from '../support/multipart.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import type { TestApp } from '../support/test-app.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
+import { expectNoSeriousA11yViolations, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * Inquiries and offers in a real browser against the real server process, every person in a
@@ -81,7 +81,7 @@ async function seed(): Promise<typeof seeded> {
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
   seeded = await seed();
 });
 

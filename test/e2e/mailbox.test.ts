@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword } from '../../src/db/seed-demo.js';
 import type { Locale } from '../../src/domain/roles.js';
 import { translator, type Translate } from '../../src/i18n/index.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { expectNoSeriousA11yViolations, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * The mailbox in a real browser against the real server process, with the demo customer and
@@ -26,7 +26,7 @@ let browser: Browser;
 let workDir: string;
 
 beforeAll(async () => {
-  [server, browser, workDir] = await Promise.all([startServerProcess(), launchBrowser(), mkdtemp(path.join(tmpdir(), 'konsult-mailbox-e2e-'))]);
+  [[server, browser], workDir] = await Promise.all([startServerAndBrowser(), mkdtemp(path.join(tmpdir(), 'konsult-mailbox-e2e-'))]);
 });
 
 afterAll(async () => {

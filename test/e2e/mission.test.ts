@@ -12,10 +12,10 @@ import type { Deps } from '../../src/use-cases/deps.js';
 import { createExpert, createField } from '../support/experts.js';
 import { defaultPassword } from '../support/factories.js';
 import { samplePdf } from '../support/multipart.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import type { TestApp } from '../support/test-app.js';
 import { addDelivery, cardOf, contactCard, dayFromToday, definitionsOf, deliveriesOf, deliveriesSection, download, escapeRegExp, expectConfirmation, expectHeading, expectLang, expertCheckbox, flashText, followNotice, labelled, makeOffer, markDone, type Offer, openAsExpertFromMyMenu, openFromCustomerMenu, orderAndPay, orderStatus, profileRatings, rate, ratingSection, reviewSection, rowsOf, signIn, squash, switchLanguageTo, tableUnder } from './main-path.js';
-import { expectNoSeriousA11yViolations, launchBrowser, openPage, withServerOutput } from './support.js';
+import { expectNoSeriousA11yViolations, openPage, withServerOutput, startServerAndBrowser } from './support.js';
 
 /**
  * The whole mission in a real browser against the real server process, every person in a browser
@@ -69,7 +69,7 @@ async function seed(): Promise<typeof seeded> {
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  [server, browser] = await startServerAndBrowser();
   seeded = await seed();
 });
 

@@ -1,6 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { ServerProcess } from '../support/server-process.js';
+import { startServerProcess, type ServerProcess, type ServerProcessOptions } from '../support/server-process.js';
 
 /** Debian's Chromium: playwright cannot download its own browser on these machines. */
 export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -19,6 +19,19 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * Starts the portal and Chromium side by side. When one fails, the other is stopped before the
+ * error is thrown: a failed `beforeAll` never reaches the `afterAll` that would stop it, and a
+ * server left running would outlive the test run.
+ */
+export async function startServerAndBrowser(options?: ServerProcessOptions): Promise<[ServerProcess, Browser]> {
+  const [server, browser] = await Promise.allSettled([startServerProcess(options), launchBrowser()]);
+  if (server.status === 'fulfilled' && browser.status === 'fulfilled') return [server.value, browser.value];
+  if (server.status === 'fulfilled') await server.value.stop();
+  if (browser.status === 'fulfilled') await browser.value.close();
+  throw server.status === 'rejected' ? server.reason : (browser as PromiseRejectedResult).reason;
 }
 
 /**
