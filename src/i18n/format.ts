@@ -4,47 +4,36 @@ import { keptAnswers } from '../memo.js';
 const timeZone = 'Europe/Tallinn';
 const intlLocale: Record<Locale, string> = { et: 'et-EE', en: 'en-GB' };
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
-function dateTimeFormat(locale: Locale, options: Intl.DateTimeFormatOptions, key: string): Intl.DateTimeFormat {
-  const cacheKey = `${locale}:${key}`;
-  let format = dateTimeFormats.get(cacheKey);
-  if (!format) {
-    format = new Intl.DateTimeFormat(intlLocale[locale], { timeZone, ...options });
-    dateTimeFormats.set(cacheKey, format);
-  }
-  return format;
-}
-
-/**
- * A date format whose answers are kept by locale and instant: Intl takes a few microseconds per
- * date and a page shows dozens, mostly the same ones each time it is shown.
- */
-function keptFormat(options: Intl.DateTimeFormatOptions, key: string): (locale: Locale, value: string | Date) => string {
-  const kept = keptAnswers<string, string>(10_000);
-  return (locale, value) => kept(`${locale}|${typeof value === 'string' ? value : value.getTime()}`, () => dateTimeFormat(locale, options, key).format(new Date(value)));
-}
-
-/** A date and time as people in Estonia read it (Europe/Tallinn). */
-export const formatDateTime = keptFormat({ dateStyle: 'medium', timeStyle: 'short' }, 'dt');
-
-/** A calendar date in Europe/Tallinn. */
-export const formatDate = keptFormat({ dateStyle: 'long' }, 'd');
-
-/** A number format per locale, made when first asked for. */
-function numberFormat(options: Intl.NumberFormatOptions): (locale: Locale) => Intl.NumberFormat {
-  const formats = new Map<Locale, Intl.NumberFormat>();
+/** One Intl format per locale, made when first asked for (making one costs far more than using it). */
+function perLocale<F>(make: (intlLocale: string) => F): (locale: Locale) => F {
+  const formats = new Map<Locale, F>();
   return (locale) => {
     let format = formats.get(locale);
-    if (!format) {
-      format = new Intl.NumberFormat(intlLocale[locale], options);
+    if (format === undefined) {
+      format = make(intlLocale[locale]);
       formats.set(locale, format);
     }
     return format;
   };
 }
 
-const moneyFormat = numberFormat({ style: 'currency', currency: 'EUR' });
+/**
+ * A date format whose answers are kept by locale and instant: Intl takes a few microseconds per
+ * date and a page shows dozens, mostly the same ones each time it is shown.
+ */
+function keptFormat(options: Intl.DateTimeFormatOptions): (locale: Locale, value: string | Date) => string {
+  const format = perLocale((intl) => new Intl.DateTimeFormat(intl, { timeZone, ...options }));
+  const kept = keptAnswers<string, string>(10_000);
+  return (locale, value) => kept(`${locale}|${typeof value === 'string' ? value : value.getTime()}`, () => format(locale).format(new Date(value)));
+}
+
+/** A date and time as people in Estonia read it (Europe/Tallinn). */
+export const formatDateTime = keptFormat({ dateStyle: 'medium', timeStyle: 'short' });
+
+/** A calendar date in Europe/Tallinn. */
+export const formatDate = keptFormat({ dateStyle: 'long' });
+
+const moneyFormat = perLocale((intl) => new Intl.NumberFormat(intl, { style: 'currency', currency: 'EUR' }));
 const keptMoney = keptAnswers<string, string>(10_000);
 
 /** Integer cents as euros, e.g. 12345 → "123,45 €" in Estonian (kept: pages show the same prices again and again). */
@@ -52,7 +41,7 @@ export function formatMoney(locale: Locale, cents: number): string {
   return keptMoney(`${locale}|${cents}`, () => moneyFormat(locale).format(cents / 100));
 }
 
-const decimalFormat = numberFormat({ minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const decimalFormat = perLocale((intl) => new Intl.NumberFormat(intl, { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
 
 /** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian). */
 export function formatDecimal(locale: Locale, value: number): string {
