@@ -27,6 +27,12 @@ export class TtlCache<V> {
     return value;
   }
 
+  /** The kept value of `key` while it is fresh; undefined otherwise (nothing is loaded). */
+  peek(key: string): V | undefined {
+    const entry = this.#entries.get(key);
+    return entry && entry.expiresAt > this.clock.now().getTime() ? entry.value : undefined;
+  }
+
   /** Forgets everything (after a change this process made). */
   clear(): void {
     this.#entries.clear();

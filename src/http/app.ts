@@ -11,7 +11,9 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.js';
 import { registerUploads } from './plugins/uploads.js';
 import { registerRequestContext } from './plugins/request-context.js';
-import { sendErrorPage } from './render.js';
+import { htmlHeaders, sendErrorPage } from './render.js';
+import { keptPageFront, serverWithFrontDoor, type FrontDoor } from './kept-page-front.js';
+import { PublicPageCache } from './public-page-cache.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -40,13 +42,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, deps } = options;
   const requestIdPrefix = `${randomToken(3)}-`;
   let requestCount = 0;
+  // A random prefix per process and a counter: unique in the logs without a random draw per request.
+  const nextRequestId = () => `${requestIdPrefix}${(++requestCount).toString(36)}`;
+  // Answers anonymous visitors' kept pages before Fastify (decision 022); set once the app is built.
+  let frontDoor: FrontDoor = () => false;
   const app = Fastify({
+    serverFactory: serverWithFrontDoor(() => frontDoor),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy ? ['127.0.0.1', '::1'] : false,
     bodyLimit: 256 * 1024,
-    // A random prefix per process and a counter: unique in the logs without a random draw per request.
-    genReqId: () => `${requestIdPrefix}${(++requestCount).toString(36)}`,
+    genReqId: nextRequestId,
     routerOptions: { maxParamLength: 200 },
     // The router refuses some addresses before any hook runs (a broken percent escape, a
     // parameter longer than maxParamLength); without this, Fastify answers those in JSON.
@@ -72,33 +78,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   const isSecure = config.session.cookieSecure;
-  registerSecurityHeaders(
-    app,
-    securityHeaders({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          frameSrc: ["'self'"],
-          // An order form redirects to the payment provider's page; Chrome applies form-action to that redirect.
-          formAction: ["'self'", ...(config.payments.provider === 'montonio' ? ['https://*.montonio.com'] : [])],
-          frameAncestors: ["'none'"],
-          baseUri: ["'self'"],
-          objectSrc: ["'none'"],
-          ...(isSecure ? { upgradeInsecureRequests: [] } : {}),
-        },
+  const headersOfEveryAnswer = securityHeaders({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        // An order form redirects to the payment provider's page; Chrome applies form-action to that redirect.
+        formAction: ["'self'", ...(config.payments.provider === 'montonio' ? ['https://*.montonio.com'] : [])],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        ...(isSecure ? { upgradeInsecureRequests: [] } : {}),
       },
-      referrerPolicy: { policy: 'same-origin' },
-      strictTransportSecurity: isSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-      crossOriginEmbedderPolicy: false,
-      xFrameOptions: { action: 'deny' },
-    }),
-  );
+    },
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: isSecure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+    xFrameOptions: { action: 'deny' },
+  });
+  registerSecurityHeaders(app, headersOfEveryAnswer);
   // Defaults for every cookie set or cleared, so none can forget Secure: a __Host- cookie
   // cleared without it is ignored by browsers (the session cookie would outlive logout).
   await app.register(fastifyCookie, { parseOptions: { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure } });
@@ -111,7 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await registerUploads(app, deps.fileStore);
-  const { names: cookies, buildContext } = registerRequestContext(app, { deps, config, secret: options.secret });
+  const { names: cookies, buildContext, anonymousVisitor } = registerRequestContext(app, { deps, config, secret: options.secret });
   registerErrorHandling(app);
   // The friendly page in the visitor's language, as for any other error: no hook has run, so
   // the cookies are read and the page context built here. (Declared here, after what it uses;
@@ -128,7 +132,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return sendErrorPage(request, reply, isTooLong ? 404 : 400, isTooLong ? 'notFound' : 'badRequest');
   }
 
-  const env: RouteEnv = { deps, config, cookies };
+  const publicPages = new PublicPageCache(config.publicPageCacheMs, deps.clock);
+  let isClosing = false;
+  app.addHook('preClose', (done) => {
+    isClosing = true;
+    done();
+  });
+  const logger = options.logger;
+  frontDoor = keptPageFront({
+    pages: publicPages,
+    parseCookies: (header) => app.parseCookie(header),
+    anonymousVisitor,
+    headers: { ...headersOfEveryAnswer, ...htmlHeaders },
+    isClosing: () => isClosing,
+    ...(logsEachRequest && logger ? { logRequest: ({ path, ms }) => logger.info({ reqId: nextRequestId(), method: 'GET', path, status: 200, ms }, 'request') } : {}),
+  });
+
+  const env: RouteEnv = { deps, config, cookies, publicPages };
   pageRoutes(app, env);
   authRoutes(app, env);
   accountRoutes(app, env);

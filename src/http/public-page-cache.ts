@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken } from '../adapters/tokens.js';
 import type { Clock } from '../adapters/clock.js';
+import type { Locale } from '../domain/roles.js';
 import { TtlCache } from '../adapters/ttl-cache.js';
 import type { PageContext } from './context.js';
 import type { Html } from './jsx.js';
@@ -12,6 +13,15 @@ const maxEntries = 500;
 
 /** Bytes between the places of the CSRF token. */
 type Pieces = Buffer[];
+
+/** A kept page's key: its language and its whole URL, query string included. */
+const keyOf = (locale: Locale, url: string) => `${locale} ${url}`;
+
+/** The pieces with `csrfToken` between them. */
+function joined(pieces: Pieces, csrfToken: string): Buffer[] {
+  const token = Buffer.from(csrfToken, 'utf8');
+  return pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
+}
 
 /**
  * A page as an anonymous visitor sees it, in three parts: before its header, the header, after
@@ -29,6 +39,8 @@ type Entry = { before: Pieces; header: Pieces; after: Pieces } | { page: Pieces 
  * signed-in visitor's own header in place of the anonymous one. A page the route marks as
  * personal (an expert's own profile, with its edit link), a flash message or an ended session
  * always get a fresh render. Pages are kept as bytes, so an answer is a copy and a header.
+ * Anonymous visitors' copies are usually sent by the front door (`kept-page-front.ts`, decision
+ * 022) before the request reaches the framework; `send` answers the rest.
  */
 export class PublicPageCache {
   readonly #pages: TtlCache<Entry>;
@@ -46,7 +58,7 @@ export class PublicPageCache {
   async send(request: FastifyRequest, reply: FastifyReply, load: () => Promise<(ctx: PageContext) => Html>, options: { isPersonal?: boolean } = {}): Promise<FastifyReply> {
     const ctx = request.ctx;
     if (options.isPersonal || ctx.flash || ctx.hasSessionEnded) return sendPage(reply, (await load())(ctx));
-    const entry = await this.#pages.get(`${ctx.locale} ${request.url}`, async () => {
+    const entry = await this.#pages.get(keyOf(ctx.locale, request.url), async () => {
       const draw = await load();
       const anonymous: PageContext = { ...ctx, actor: undefined, unreadCount: 0, csrfToken: this.#placeholder };
       const html = pageHtml(draw(anonymous));
@@ -55,14 +67,26 @@ export class PublicPageCache {
       if (at < 0) return { page: this.#pieces(html) };
       return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)) };
     });
-    const token = Buffer.from(ctx.csrfToken, 'utf8');
-    const joined = (pieces: Pieces) => pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
-    if ('page' in entry) {
-      // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
-      return ctx.actor ? sendPage(reply, (await load())(ctx)) : sendHtml(reply, Buffer.concat(joined(entry.page)));
-    }
-    const header = ctx.actor ? [Buffer.from(SiteHeader({ ctx }).value, 'utf8')] : joined(entry.header);
-    return sendHtml(reply, Buffer.concat([...joined(entry.before), ...header, ...joined(entry.after)]));
+    if (!ctx.actor) return sendHtml(reply, this.#anonymousCopy(entry, ctx.csrfToken));
+    // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
+    if ('page' in entry) return sendPage(reply, (await load())(ctx));
+    const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
+    return sendHtml(reply, Buffer.concat([...joined(entry.before, ctx.csrfToken), header, ...joined(entry.after, ctx.csrfToken)]));
+  }
+
+  /**
+   * An anonymous visitor's copy of the page kept for `url` in `locale`, with their own CSRF token
+   * in it, while the copy is fresh; undefined otherwise (then the route must draw it). For the
+   * front door (`kept-page-front.ts`), which answers such visitors without the framework.
+   */
+  anonymousCopy(locale: Locale, url: string, csrfToken: string): Buffer | undefined {
+    const entry = this.#pages.peek(keyOf(locale, url));
+    return entry && this.#anonymousCopy(entry, csrfToken);
+  }
+
+  #anonymousCopy(entry: Entry, csrfToken: string): Buffer {
+    if ('page' in entry) return Buffer.concat(joined(entry.page, csrfToken));
+    return Buffer.concat([...joined(entry.before, csrfToken), ...joined(entry.header, csrfToken), ...joined(entry.after, csrfToken)]);
   }
 
   #pieces(html: string): Pieces {

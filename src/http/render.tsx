@@ -9,9 +9,12 @@ export function pageHtml(page: Html): string {
   return '<!doctype html>' + page.value;
 }
 
-/** Sends an HTML document no cache may keep (pages carry a per-visitor CSRF token). */
+/** The headers of every HTML document: no cache may keep one (pages carry a per-visitor CSRF token). */
+export const htmlHeaders = Object.freeze({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+
+/** Sends an HTML document (with `htmlHeaders`). */
 export function sendHtml(reply: FastifyReply, html: string | Buffer, status = 200): FastifyReply {
-  return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  return reply.code(status).headers(htmlHeaders).send(html);
 }
 
 /** Renders a page component to HTML and sends it. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
 import type { Config } from '../../config.js';
+import type { Locale } from '../../domain/roles.js';
 import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
 import { resolveSession } from '../../use-cases/sessions.js';
 import type { Deps } from '../../use-cases/deps.js';
@@ -37,7 +38,11 @@ const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function registerRequestContext(
   app: FastifyInstance,
   options: RequestContextOptions,
-): { names: CookieNames; buildContext: (request: FastifyRequest, reply: FastifyReply) => Promise<void> } {
+): {
+  names: CookieNames;
+  buildContext: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  anonymousVisitor: (cookies: Record<string, string | undefined>) => { locale: Locale; csrfToken: string } | undefined;
+} {
   const { deps, config, secret } = options;
   const isSecure = config.session.cookieSecure;
   const names = cookieNames(isSecure);
@@ -66,15 +71,14 @@ export function registerRequestContext(
     } else {
       session = undefined;
       let anon = cookies[names.csrf];
-      if (!anon || !/^[A-Za-z0-9_-]{22,64}$/.test(anon)) {
+      if (!isBrowserId(anon)) {
         anon = randomToken(16);
         reply.setCookie(names.csrf, anon, { ...baseCookie, maxAge: 7 * 24 * 3600 });
       }
       binding = `a:${anon}`;
     }
 
-    const langCookie = cookies[names.lang];
-    const locale = session?.actor.locale ?? (isLocale(langCookie) ? langCookie : defaultLocale);
+    const locale = session?.actor.locale ?? chosenLocale(cookies[names.lang]);
 
     const flashCookie = cookies[names.flash];
     const flash = flashKeys.find((key) => key === flashCookie);
@@ -98,6 +102,18 @@ export function registerRequestContext(
   };
   app.addHook('onRequest', buildContext);
 
+  /**
+   * What an anonymous visitor's request tells of them, when that is all it holds: no session
+   * cookie (not even an ended one), no flash message, and the browser cookie their CSRF token is
+   * bound to. Such a visitor's context is their language and their token; any other request
+   * (undefined here) needs `buildContext`.
+   */
+  const anonymousVisitor = (cookies: Record<string, string | undefined>): { locale: Locale; csrfToken: string } | undefined => {
+    const anon = cookies[names.csrf];
+    if (cookies[names.session] !== undefined || cookies[names.flash] !== undefined || !isBrowserId(anon)) return undefined;
+    return { locale: chosenLocale(cookies[names.lang]), csrfToken: csrfTokenOf(`a:${anon}`) };
+  };
+
   app.addHook('preHandler', async (request, reply) => {
     if (!unsafeMethods.has(request.method)) return;
     // Signed by the payment provider instead; it has no browser session to bind a token to.
@@ -115,7 +131,17 @@ export function registerRequestContext(
     }
   });
 
-  return { names, buildContext };
+  return { names, buildContext, anonymousVisitor };
+}
+
+/** A browser cookie this portal could have set (random, URL-safe). */
+function isBrowserId(value: string | undefined): value is string {
+  return value !== undefined && /^[A-Za-z0-9_-]{22,64}$/.test(value);
+}
+
+/** The language a visitor without a session chose (the language switch's cookie), or the default. */
+function chosenLocale(cookie: string | undefined): Locale {
+  return isLocale(cookie) ? cookie : defaultLocale;
 }
 
 /** Sets the one-shot message the next page shows. */

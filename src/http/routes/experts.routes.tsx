@@ -14,7 +14,6 @@ import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
 import type { FormState } from '../views/auth-pages.js';
 import { DirectoryPage, ProfileEditPage, ProfilePage, type ProfileFormState } from '../views/expert-pages.js';
-import { PublicPageCache } from '../public-page-cache.js';
 import type { RouteEnv } from './route-env.js';
 
 
@@ -56,8 +55,7 @@ function profileChoices(body: unknown): NonNullable<ProfileFormState['chosen']> 
 }
 
 export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
-  const { deps } = env;
-  const publicPages = new PublicPageCache(env.config.publicPageCacheMs, deps.clock);
+  const { deps, publicPages } = env;
 
   app.get('/experts', async (request, reply) => {
     const query = directoryQuery.parse(request.query ?? {});

@@ -1,0 +1,206 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createExpert, createField } from '../support/experts.js';
+import { createUser, loginAs } from '../support/factories.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+// An anonymous visitor's directory and profile pages, kept in memory, are answered before the
+// request reaches Fastify (decision 022). What a visitor would notice if that went wrong: other
+// headers or other bytes than the portal otherwise sends, someone else's CSRF token, a page in
+// the wrong language, a signed-in visitor shown the anonymous header, a flash message lost, or a
+// stale page. These tests talk HTTP to a listening server, as browsers do: `inject` bypasses it.
+
+type Answer = { status: number; headers: [string, string][]; body: string };
+
+let t: TestApp;
+let port: number;
+/** Requests that reached Fastify (its first hook saw them). */
+let reachedFastify: string[];
+
+beforeEach(async () => {
+  reachedFastify = [];
+  t = await createTestApp({
+    env: { PUBLIC_PAGE_CACHE_SECONDS: '5' },
+    extraRoutes: (app) =>
+      app.addHook('onRequest', async (request) => {
+        reachedFastify.push(`${request.method} ${request.url}`);
+      }),
+  });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  port = (t.app.server.address() as AddressInfo).port;
+});
+
+afterEach(async () => {
+  await t.close();
+});
+
+function request(method: string, path: string, cookie?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: cookie ? { cookie } : {} }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const headers: [string, string][] = [];
+        for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.push([incoming.rawHeaders[i]!.toLowerCase(), incoming.rawHeaders[i + 1]!]);
+        resolve({ status: incoming.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+const get = (path: string, cookie?: string) => request('GET', path, cookie);
+
+/** The browser cookie a first visit sets, as the next request sends it back. */
+function browserCookie(answer: Answer): string {
+  const cookie = answer.headers.find(([name, value]) => name === 'set-cookie' && value.startsWith('konsult_csrf='))?.[1];
+  if (!cookie) throw new Error('no browser cookie was set');
+  return cookie.split(';')[0]!;
+}
+
+const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+/** The headers but the date, which changes by the second. */
+const withoutDate = (answer: Answer) => answer.headers.filter(([name]) => name !== 'date');
+
+async function listedExpert() {
+  const field = await createField(t, { nameEt: 'Perekonnaõigus', nameEn: 'Family law' });
+  return createExpert(t, { name: 'Mari Maasikas', fieldIds: [field.id] });
+}
+
+describe('the front door for kept pages', () => {
+  it("answers a returning anonymous visitor's kept page without Fastify, with the very headers and bytes Fastify sends", async () => {
+    const expert = await listedExpert();
+    for (const path of ['/experts', `/experts/${expert.id}`, '/experts?q=Mari']) {
+      const first = await get(path);
+      expect(first.status, path).toBe(200);
+      const cookie = browserCookie(first);
+
+      reachedFastify = [];
+      const fromMemory = await get(path, cookie);
+      expect(reachedFastify, path).toEqual([]);
+
+      // Once the kept copy is stale, Fastify draws the page again for the same visitor.
+      t.clock.advance(5_001);
+      const drawn = await get(path, cookie);
+      expect(reachedFastify, path).toEqual([`GET ${path}`]);
+
+      expect(fromMemory.status, path).toBe(200);
+      expect(fromMemory.body, path).toContain('Mari Maasikas');
+      expect(fromMemory.body, path).toBe(drawn.body);
+      expect(withoutDate(fromMemory), path).toEqual(withoutDate(drawn));
+      expect(fromMemory.headers.map(([name]) => name)).toContain('content-security-policy');
+    }
+  });
+
+  it("puts each visitor's own CSRF token in, one their language switch accepts", async () => {
+    await listedExpert();
+    const first = browserCookie(await get('/experts'));
+    const second = browserCookie(await get('/experts'));
+    reachedFastify = [];
+    const firstPage = await get('/experts', first);
+    const secondPage = await get('/experts', second);
+    expect(reachedFastify).toEqual([]);
+    const firstToken = tokenIn(firstPage.body);
+    expect(firstToken).toBeDefined();
+    expect(firstToken).not.toBe(tokenIn(secondPage.body));
+    expect(firstPage.body.replace(firstToken!, '')).toBe(secondPage.body.replace(tokenIn(secondPage.body)!, ''));
+
+    const switchWith = (cookie: string, token: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = new URLSearchParams({ lang: 'en', returnTo: '/experts', _csrf: token }).toString();
+        const outgoing = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/language', agent: false, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+          (incoming) => {
+            incoming.resume();
+            resolve(incoming.statusCode ?? 0);
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end(body);
+      });
+    expect(await switchWith(first, firstToken!)).toBe(303);
+    // The token on someone else's copy is refused.
+    expect(await switchWith(second, firstToken!)).toBe(403);
+  });
+
+  it('keeps the languages apart: a visitor who chose English gets the English copy', async () => {
+    await listedExpert();
+    const cookie = browserCookie(await get('/experts'));
+    const english = `${cookie}; konsult_lang=en`;
+    const drawn = await get('/experts', english);
+    expect(drawn.body).toContain('lang="en"');
+    expect(drawn.body).toContain('Family law');
+    reachedFastify = [];
+    const fromMemory = await get('/experts', english);
+    expect(reachedFastify).toEqual([]);
+    expect(fromMemory.body).toBe(drawn.body);
+    const estonian = await get('/experts', cookie);
+    expect(estonian.body).toContain('lang="et"');
+    expect(estonian.body).toContain('Perekonnaõigus');
+  });
+
+  it('leaves to Fastify every request that needs more than a kept copy', async () => {
+    const expert = await listedExpert();
+    const cookie = browserCookie(await get('/experts'));
+    await get(`/experts/${expert.id}`, cookie);
+    const customer = await createUser(t);
+    const browser = t.browser();
+    await loginAs(browser, customer);
+    const session = `konsult_sid=${browser.cookies.get('konsult_sid')!}`;
+
+    reachedFastify = [];
+    // A first visit, without the browser cookie its token is bound to: Fastify sets one.
+    expect(browserCookie(await get('/experts'))).toMatch(/^konsult_csrf=/);
+    // A signed-in visitor gets their own header.
+    const signedIn = await get('/experts', `${cookie}; ${session}`);
+    expect(signedIn.body).toContain('action="/logout"');
+    // An ended session is told so.
+    await get('/experts', `${cookie}; konsult_sid=ended-session-ended-session`);
+    // A flash message is shown once and cleared.
+    const flashed = await get('/experts', `${cookie}; konsult_flash=auth.loggedOut`);
+    expect(flashed.body).toContain('role="status"');
+    expect(flashed.headers.some(([name, value]) => name === 'set-cookie' && value.startsWith('konsult_flash=;'))).toBe(true);
+    // Other methods, and pages that are not kept.
+    expect((await request('HEAD', '/experts', cookie)).status).toBe(200);
+    expect((await get('/', cookie)).status).toBe(200);
+    expect((await get('/experts?q=nobody', cookie)).status).toBe(200);
+    expect(reachedFastify).toEqual([
+      'GET /experts',
+      'GET /experts',
+      'GET /experts',
+      'GET /experts',
+      'HEAD /experts',
+      'GET /',
+      'GET /experts?q=nobody',
+    ]);
+
+    // The kept copies are still answered from memory.
+    reachedFastify = [];
+    await get('/experts', cookie);
+    await get(`/experts/${expert.id}`, cookie);
+    expect(reachedFastify).toEqual([]);
+  });
+
+  it('never answers from memory when copies are not kept (PUBLIC_PAGE_CACHE_SECONDS=0)', async () => {
+    await t.close();
+    t = await createTestApp({
+      extraRoutes: (app) =>
+        app.addHook('onRequest', async (request) => {
+          reachedFastify.push(`${request.method} ${request.url}`);
+        }),
+    });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (t.app.server.address() as AddressInfo).port;
+    await listedExpert();
+    const cookie = browserCookie(await get('/experts'));
+    reachedFastify = [];
+    expect((await get('/experts', cookie)).body).toContain('Mari Maasikas');
+    expect(reachedFastify).toEqual(['GET /experts']);
+  });
+
+  it('keeps the server Fastify would make: its keep-alive timeout', () => {
+    expect(t.app.server.keepAliveTimeout).toBe(72_000);
+  });
+});
