@@ -183,6 +183,27 @@ describe('the front door for kept pages', () => {
     expect(reachedFastify).toEqual([]);
   });
 
+  it('takes hostile cookie headers in its stride: the kept page or Fastify, never an error', async () => {
+    await listedExpert();
+    const cookie = browserCookie(await get('/experts'));
+    const hostile = [
+      `${cookie}; konsult_lang=%E0%A4%A`,
+      `konsult_csrf=%E0%A4%A; ${cookie}`,
+      `${cookie}; __proto__=x; constructor=y; konsult_lang=__proto__`,
+      `${cookie}; konsult_lang=${'e'.repeat(4_000)}`,
+      `${cookie.replace('=', '=<script>')}`,
+      `${cookie};;;; =; ;=;konsult_sid`,
+      'konsult_csrf; konsult_lang',
+    ];
+    for (const header of hostile) {
+      const answer = await get('/experts', header);
+      expect(answer.status, header).toBe(200);
+      expect(answer.body, header).toContain('Mari Maasikas');
+      expect(answer.body, header).not.toContain('<script>');
+    }
+    expect((await get('/experts', cookie)).status).toBe(200);
+  });
+
   it('never answers from memory when copies are not kept (PUBLIC_PAGE_CACHE_SECONDS=0)', async () => {
     await t.close();
     t = await createTestApp({
