@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyServerFactory } from 'fastify';
-import type { Locale } from '../domain/roles.js';
+import type { AnonymousVisitor } from './plugins/request-context.js';
 import type { PublicPageCache } from './public-page-cache.js';
 
 /** Answers a request itself (true) or leaves it to the framework (false, nothing written). */
@@ -11,7 +11,7 @@ export type KeptPageFrontOptions = {
   pages: PublicPageCache;
   parseCookies(header: string): Record<string, string | undefined>;
   /** The visitor's language and CSRF token when the request is an anonymous visitor's and holds nothing else (request-context.ts). */
-  anonymousVisitor(cookies: Record<string, string | undefined>): { locale: Locale; csrfToken: string } | undefined;
+  anonymousVisitor(cookies: Record<string, string | undefined>): AnonymousVisitor | undefined;
   /** Every header of the framework's answer with such a page, but its length (security headers, then the HTML ones). */
   headers: Readonly<Record<string, string>>;
   /** True once the app has begun to close: the framework then answers 503. */

@@ -21,6 +21,9 @@ export function cookieNames(isSecure: boolean): CookieNames {
   };
 }
 
+/** What the front door needs of an anonymous visitor (decision 022): their language and CSRF token. */
+export type AnonymousVisitor = { locale: Locale; csrfToken: string };
+
 export type RequestContextOptions = {
   deps: Deps;
   config: Pick<Config, 'isSentEmailOpen' | 'session'>;
@@ -41,7 +44,7 @@ export function registerRequestContext(
 ): {
   names: CookieNames;
   buildContext: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  anonymousVisitor: (cookies: Record<string, string | undefined>) => { locale: Locale; csrfToken: string } | undefined;
+  anonymousVisitor: (cookies: Record<string, string | undefined>) => AnonymousVisitor | undefined;
 } {
   const { deps, config, secret } = options;
   const isSecure = config.session.cookieSecure;
@@ -108,7 +111,7 @@ export function registerRequestContext(
    * bound to. Such a visitor's context is their language and their token; any other request
    * (undefined here) needs `buildContext`.
    */
-  const anonymousVisitor = (cookies: Record<string, string | undefined>): { locale: Locale; csrfToken: string } | undefined => {
+  const anonymousVisitor = (cookies: Record<string, string | undefined>): AnonymousVisitor | undefined => {
     const anon = cookies[names.csrf];
     if (cookies[names.session] !== undefined || cookies[names.flash] !== undefined || !isBrowserId(anon)) return undefined;
     return { locale: chosenLocale(cookies[names.lang]), csrfToken: csrfTokenOf(`a:${anon}`) };
