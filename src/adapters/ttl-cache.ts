@@ -18,8 +18,8 @@ export class TtlCache<V> {
   async get(key: string, load: () => Promise<V>): Promise<V> {
     if (this.ttlMs <= 0) return load();
     const now = this.clock.now().getTime();
-    const entry = this.#entries.get(key);
-    if (entry && entry.expiresAt > now) return entry.value;
+    const entry = this.#fresh(key, now);
+    if (entry) return entry.value;
     const value = await load();
     this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
@@ -29,8 +29,12 @@ export class TtlCache<V> {
 
   /** The kept value of `key` while it is fresh; undefined otherwise (nothing is loaded). */
   peek(key: string): V | undefined {
+    return this.#fresh(key, this.clock.now().getTime())?.value;
+  }
+
+  #fresh(key: string, now: number): { value: V } | undefined {
     const entry = this.#entries.get(key);
-    return entry && entry.expiresAt > this.clock.now().getTime() ? entry.value : undefined;
+    return entry && entry.expiresAt > now ? entry : undefined;
   }
 
   /** Forgets everything (after a change this process made). */

@@ -37,6 +37,11 @@ export type AppOptions = {
   extraRoutes?: (app: FastifyInstance, env: RouteEnv) => void;
 };
 
+/** The fields of a request's log line (the path without its query string, which can hold single-use tokens). */
+function requestLine(method: string, path: string, status: number, ms: number, userId?: number) {
+  return { method, path, status, ms: Math.round(ms), userId };
+}
+
 /** Builds the web application; it never listens (server.ts does), so tests can inject requests. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, deps } = options;
@@ -64,16 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logsEachRequest = options.logger !== false && ['trace', 'debug', 'info'].includes(options.logger.level);
   if (logsEachRequest) {
     app.addHook('onResponse', async (request, reply) => {
-      request.log.info(
-        {
-          method: request.method,
-          path: request.url.split('?')[0],
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime),
-          userId: request.ctx?.actor?.id,
-        },
-        'request',
-      );
+      request.log.info(requestLine(request.method, request.url.split('?')[0]!, reply.statusCode, reply.elapsedTime, request.ctx?.actor?.id), 'request');
     });
   }
 
@@ -145,7 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     anonymousVisitor,
     headers: { ...headersOfEveryAnswer, ...htmlHeaders },
     isClosing: () => isClosing,
-    ...(logsEachRequest && logger ? { logRequest: ({ path, ms }) => logger.info({ reqId: nextRequestId(), method: 'GET', path, status: 200, ms }, 'request') } : {}),
+    ...(logsEachRequest && logger ? { logRequest: ({ path, ms }) => logger.info({ reqId: nextRequestId(), ...requestLine('GET', path, 200, ms) }, 'request') } : {}),
   });
 
   const env: RouteEnv = { deps, config, cookies, publicPages };

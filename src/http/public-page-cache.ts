@@ -17,9 +17,8 @@ type Pieces = Buffer[];
 /** A kept page's key: its language and its whole URL, query string included. */
 const keyOf = (locale: Locale, url: string) => `${locale} ${url}`;
 
-/** The pieces with `csrfToken` between them. */
-function joined(pieces: Pieces, csrfToken: string): Buffer[] {
-  const token = Buffer.from(csrfToken, 'utf8');
+/** The pieces with the token's bytes between them. */
+function joined(pieces: Pieces, token: Buffer): Buffer[] {
   return pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
 }
 
@@ -67,11 +66,12 @@ export class PublicPageCache {
       if (at < 0) return { page: this.#pieces(html) };
       return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)) };
     });
-    if (!ctx.actor) return sendHtml(reply, this.#anonymousCopy(entry, ctx.csrfToken));
+    const token = Buffer.from(ctx.csrfToken, 'utf8');
+    if (!ctx.actor) return sendHtml(reply, this.#anonymousCopy(entry, token));
     // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
     if ('page' in entry) return sendPage(reply, (await load())(ctx));
     const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
-    return sendHtml(reply, Buffer.concat([...joined(entry.before, ctx.csrfToken), header, ...joined(entry.after, ctx.csrfToken)]));
+    return sendHtml(reply, Buffer.concat([...joined(entry.before, token), header, ...joined(entry.after, token)]));
   }
 
   /**
@@ -81,12 +81,12 @@ export class PublicPageCache {
    */
   anonymousCopy(locale: Locale, url: string, csrfToken: string): Buffer | undefined {
     const entry = this.#pages.peek(keyOf(locale, url));
-    return entry && this.#anonymousCopy(entry, csrfToken);
+    return entry && this.#anonymousCopy(entry, Buffer.from(csrfToken, 'utf8'));
   }
 
-  #anonymousCopy(entry: Entry, csrfToken: string): Buffer {
-    if ('page' in entry) return Buffer.concat(joined(entry.page, csrfToken));
-    return Buffer.concat([...joined(entry.before, csrfToken), ...joined(entry.header, csrfToken), ...joined(entry.after, csrfToken)]);
+  #anonymousCopy(entry: Entry, token: Buffer): Buffer {
+    if ('page' in entry) return Buffer.concat(joined(entry.page, token));
+    return Buffer.concat([...joined(entry.before, token), ...joined(entry.header, token), ...joined(entry.after, token)]);
   }
 
   #pieces(html: string): Pieces {

@@ -78,7 +78,7 @@ export function registerRequestContext(
         anon = randomToken(16);
         reply.setCookie(names.csrf, anon, { ...baseCookie, maxAge: 7 * 24 * 3600 });
       }
-      binding = `a:${anon}`;
+      binding = browserBinding(anon);
     }
 
     const locale = session?.actor.locale ?? chosenLocale(cookies[names.lang]);
@@ -114,7 +114,7 @@ export function registerRequestContext(
   const anonymousVisitor = (cookies: Record<string, string | undefined>): AnonymousVisitor | undefined => {
     const anon = cookies[names.csrf];
     if (cookies[names.session] !== undefined || cookies[names.flash] !== undefined || !isBrowserId(anon)) return undefined;
-    return { locale: chosenLocale(cookies[names.lang]), csrfToken: csrfTokenOf(`a:${anon}`) };
+    return { locale: chosenLocale(cookies[names.lang]), csrfToken: csrfTokenOf(browserBinding(anon)) };
   };
 
   app.addHook('preHandler', async (request, reply) => {
@@ -136,6 +136,9 @@ export function registerRequestContext(
 
   return { names, buildContext, anonymousVisitor };
 }
+
+/** What an anonymous visitor's CSRF token is bound to: their browser cookie. */
+const browserBinding = (browserId: string) => `a:${browserId}`;
 
 /** A browser cookie this portal could have set (random, URL-safe). */
 function isBrowserId(value: string | undefined): value is string {
