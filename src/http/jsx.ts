@@ -11,6 +11,8 @@
  * `<textarea>`'s `value` as its text, `key` ignored.
  */
 import type { JSX as PreactJSX } from 'preact';
+import { randomToken } from '../adapters/tokens.js';
+import { keptAnswers } from '../memo.js';
 
 /**
  * Finished HTML: what an element or a component gives, inserted into a page as it is. Only this
@@ -107,6 +109,20 @@ export function h(type: string | Component<Props>, props: Props | null, ...child
   if (type === 'textarea' && props?.value !== undefined && props.value !== null) html = appendChild(html, props.value as Children);
   else html = appendChild(html, children.length === 0 ? props?.children : children);
   return new RenderedHtml(html + '</' + type + '>');
+}
+
+/**
+ * Parts of pages kept once drawn, for a part every page draws again and again from a few inputs
+ * but one text of its own per visitor (the site header and its CSRF token): `kept(key, text,
+ * draw)` draws `draw(slot)` once per `key`, with a placeholder in the text's places, and then
+ * gives the kept HTML with `text` (escaped) in them. `key` must name every input of `draw` but
+ * the text. At most `maxEntries` are kept, as `keptAnswers` keeps them.
+ */
+export function keptParts(maxEntries: number): (key: string, text: string, draw: (slot: string) => Html) => Html {
+  // Letters, digits, '-' and '_': no escaping changes it, and no page holds it by chance.
+  const slot = `slot-${randomToken(18)}`;
+  const kept = keptAnswers<string, string[]>(maxEntries);
+  return (key, text, draw) => new RenderedHtml(kept(key, () => draw(slot).value.split(slot)).join(escapeHtml(text)));
 }
 
 /** `<>…</>` (tsconfig `jsxFragmentFactory`). */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Fragment, h, type Children } from '../../src/http/jsx.js';
+import { Fragment, h, keptParts, type Children } from '../../src/http/jsx.js';
+import type { PageContext } from '../../src/http/context.js';
+import { SiteHeader } from '../../src/http/views/layout.js';
+import { translator } from '../../src/i18n/index.js';
 
 /**
  * The portal's JSX (decision 021): every page is built by it, so what a visitor typed must come
@@ -82,5 +85,43 @@ describe('children', () => {
 
   it('closes void elements itself and every other element with its end tag', () => {
     expect((<p><br /><img src="/a.png" alt="" /><span /></p>).value).toBe('<p><br/><img src="/a.png" alt/><span></span></p>');
+  });
+});
+
+describe('kept parts', () => {
+  it('draws a part once per key and puts each text in, escaped, where the drawing put the slot', () => {
+    const kept = keptParts(10);
+    let draws = 0;
+    const draw = (slot: string) => {
+      draws += 1;
+      return <form><input name="_csrf" value={slot} /><p title={slot}>{slot}</p></form>;
+    };
+    const first = kept('k', 'token-1', draw).value;
+    const second = kept('k', hostile, draw).value;
+    expect(draws).toBe(1);
+    expect(first).toBe((<form><input name="_csrf" value="token-1" /><p title="token-1">token-1</p></form>).value);
+    expect(second).toBe((<form><input name="_csrf" value={hostile} /><p title={hostile}>{hostile}</p></form>).value);
+    kept('other', 'token-1', draw);
+    expect(draws).toBe(2);
+  });
+
+  it('keeps site headers apart by everything they show: language, path, sign-in, unread count, roles', () => {
+    const ctx = (over: Partial<PageContext>): PageContext =>
+      ({ locale: 'et', t: translator('et'), actor: undefined, csrfToken: 'tok', currentPath: '/experts', unreadCount: 0, isSentEmailOpen: false, ...over }) as PageContext;
+    const actor = { id: 1, name: 'A', email: 'a@example.ee', locale: 'et' as const, roles: [] };
+    const drawn = (over: Partial<PageContext>) => SiteHeader({ ctx: ctx(over) }).value;
+    const variants = [
+      drawn({}),
+      drawn({ locale: 'en', t: translator('en') }),
+      drawn({ currentPath: '/experts?field=2' }),
+      drawn({ actor }),
+      drawn({ actor, unreadCount: 3 }),
+      drawn({ actor: { ...actor, roles: ['moderator'] } }),
+      drawn({ actor: { ...actor, roles: ['admin'] } }),
+      drawn({ isSentEmailOpen: true }),
+    ];
+    expect(new Set(variants).size).toBe(variants.length);
+    expect(variants[4]).toContain('data-unread-count="3"');
+    expect(drawn({ csrfToken: 'other-token' })).toBe(variants[0]!.replaceAll('tok', 'other-token'));
   });
 });

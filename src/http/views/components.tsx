@@ -7,7 +7,7 @@ export type FieldError = { key: MessageKey; params?: TranslateParams };
 export type FieldErrors = Record<string, FieldError>;
 export type FormValues = Record<string, string>;
 
-export function CsrfInput({ ctx }: { ctx: PageContext }) {
+export function CsrfInput({ ctx }: { ctx: Pick<PageContext, 'csrfToken'> }) {
   return <input type="hidden" name="_csrf" value={ctx.csrfToken} />;
 }
 

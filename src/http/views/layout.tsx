@@ -1,4 +1,4 @@
-import { h, Fragment, type Children } from '../jsx.js';
+import { h, Fragment, keptParts, type Children } from '../jsx.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { PageContext } from '../context.js';
 import { CsrfInput } from './components.js';
@@ -16,16 +16,46 @@ function MailboxIcon() {
   );
 }
 
+/** Everything the site header shows but the CSRF token: what it is kept by. */
+type HeaderInputs = {
+  t: PageContext['t'];
+  locale: PageContext['locale'];
+  currentPath: string;
+  isSignedIn: boolean;
+  unreadCount: number;
+  isStaff: boolean;
+  canReadSentEmail: boolean;
+};
+
+/** Site headers drawn, by their inputs: every page draws one, and most are alike. */
+const keptHeaders = keptParts(1_000);
+
 /**
  * The page's header: the language switch, the visitor's own links (mailbox with the unread
  * count, My menu, account, sign out) and the main menu. Everything on a page that depends on
  * who is looking is here (and in `main` where a page says so); public pages kept in memory put
- * each visitor's own header in (PublicPageCache).
+ * each visitor's own header in (PublicPageCache). Drawn once for each set of inputs and kept;
+ * each page puts its own CSRF token in.
  */
 export function SiteHeader({ ctx }: { ctx: PageContext }) {
-  const { t, actor } = ctx;
-  const isStaff = actor ? actor.roles.includes('admin') || actor.roles.includes('moderator') : false;
-  const canReadSentEmail = ctx.isSentEmailOpen || (actor?.roles.includes('admin') ?? false);
+  const { actor } = ctx;
+  const inputs: HeaderInputs = {
+    t: ctx.t,
+    locale: ctx.locale,
+    currentPath: ctx.currentPath,
+    isSignedIn: actor !== undefined,
+    unreadCount: actor ? ctx.unreadCount : 0,
+    isStaff: actor ? actor.roles.includes('admin') || actor.roles.includes('moderator') : false,
+    canReadSentEmail: ctx.isSentEmailOpen || (actor?.roles.includes('admin') ?? false),
+  };
+  // Every input but the translator, which the language names. (A path holds no line break.)
+  const { t: _translator, ...keyed } = inputs;
+  const key = Object.values(keyed).join('\n');
+  return keptHeaders(key, ctx.csrfToken, (csrfToken) => <DrawnHeader {...inputs} csrfToken={csrfToken} />);
+}
+
+function DrawnHeader({ t, currentPath, isSignedIn, unreadCount, isStaff, canReadSentEmail, csrfToken }: HeaderInputs & { csrfToken: string }) {
+  const ctx = { csrfToken };
   return (
     <header class="site-header">
       <div class="bar">
@@ -36,24 +66,24 @@ export function SiteHeader({ ctx }: { ctx: PageContext }) {
           <form method="post" action="/language" class="inline-form">
             <CsrfInput ctx={ctx} />
             <input type="hidden" name="lang" value={t('nav.switchToLang')} />
-            <input type="hidden" name="returnTo" value={ctx.currentPath} />
+            <input type="hidden" name="returnTo" value={currentPath} />
             <button type="submit" class="link-button" lang={t('nav.switchToLang')}>
               {t('nav.switchTo')}
             </button>
           </form>
-          {actor ? (
+          {isSignedIn ? (
             <>
               <a
                 class="mailbox-link"
                 href="/mailbox"
-                aria-label={t('nav.mailboxUnread', { count: ctx.unreadCount })}
+                aria-label={t('nav.mailboxUnread', { count: unreadCount })}
                 // The live count fills in {count}. A count that is not a number picks no plural
                 // form (the bare key would be shown), so the template names its form itself.
                 data-label-template={t('nav.mailboxUnread_other' as MessageKey, { count: '{count}' })}
               >
                 <MailboxIcon />
-                <span class="badge" data-unread-count={ctx.unreadCount} aria-hidden="true">
-                  {ctx.unreadCount}
+                <span class="badge" data-unread-count={unreadCount} aria-hidden="true">
+                  {unreadCount}
                 </span>
               </a>
               <a href="/my">{t('nav.myMenu')}</a>
