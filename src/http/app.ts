@@ -111,7 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await registerUploads(app, deps.fileStore);
-  const { names: cookies, buildContext, anonymousVisitor } = registerRequestContext(app, { deps, config, secret: options.secret });
+  const { names: cookies, buildContext, anonymousVisitor, signedInVisitor } = registerRequestContext(app, { deps, config, secret: options.secret });
   registerErrorHandling(app);
   // The friendly page in the visitor's language, as for any other error: no hook has run, so
   // the cookies are read and the page context built here. (Declared here, after what it uses;
@@ -139,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     pages: publicPages,
     parseCookies: (header) => app.parseCookie(header),
     anonymousVisitor,
+    signedInVisitor,
     headers: { ...headersOfEveryAnswer, ...htmlHeaders },
     isClosing: () => isClosing,
     ...(logsEachRequest && logger ? { logRequest: ({ path, ms }) => logger.info({ reqId: nextRequestId(), ...requestLine('GET', path, 200, ms) }, 'request') } : {}),

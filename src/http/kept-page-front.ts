@@ -1,17 +1,25 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyServerFactory } from 'fastify';
-import type { AnonymousVisitor } from './plugins/request-context.js';
+import type { AnonymousVisitor, SignedInContext } from './plugins/request-context.js';
 import type { PublicPageCache } from './public-page-cache.js';
 
-/** Answers a request itself (true) or leaves it to the framework (false, nothing written). */
-export type FrontDoor = (request: IncomingMessage, response: ServerResponse) => boolean;
+/**
+ * Answers a request itself (true) or leaves it to the framework (false, nothing written); a
+ * signed-in visitor's answer comes once their session is looked up.
+ */
+export type FrontDoor = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 
 export type KeptPageFrontOptions = {
   pages: PublicPageCache;
   parseCookies(header: string): Record<string, string | undefined>;
   /** The visitor's language and CSRF token when the request is an anonymous visitor's and holds nothing else (request-context.ts). */
   anonymousVisitor(cookies: Record<string, string | undefined>): AnonymousVisitor | undefined;
+  /**
+   * A signed-in visitor's page context when the request holds a live session and nothing else;
+   * undefined at once when it holds no session (request-context.ts).
+   */
+  signedInVisitor(cookies: Record<string, string | undefined>, url: string): Promise<SignedInContext | undefined> | undefined;
   /** Every header of the framework's answer with such a page, but its length (security headers, then the HTML ones). */
   headers: Readonly<Record<string, string>>;
   /** True once the app has begun to close: the framework then answers 503. */
@@ -21,25 +29,45 @@ export type KeptPageFrontOptions = {
 };
 
 /**
- * The front door for directory and profile pages kept in memory (decision 022): an anonymous
- * visitor's GET of a fresh kept page is answered before Fastify sees the request, with the same
- * bytes and headers Fastify would send (`test/integration/kept-page-front.test.ts` compares
- * them). Anything else (a session, a flash message, a first visit without the browser cookie,
- * another method, a page not kept or no longer fresh, a closing app) goes on to Fastify, which
- * draws the page and keeps it for the next visitor.
+ * The front door for directory and profile pages kept in memory (decisions 022 and 023): a GET
+ * of a fresh kept page is answered before Fastify sees the request, with the same bytes and
+ * headers Fastify would send (`test/integration/kept-page-front.test.ts` compares them): an
+ * anonymous visitor's at once, a signed-in visitor's with their own header once their session
+ * is looked up. Anything else (an ended session, a flash message, a first visit without the
+ * browser cookie, another method, a page not kept or no longer fresh, a page that is the
+ * visitor's own, a closing app) goes on to Fastify, which draws the page and keeps it for the
+ * next visitor.
  */
 export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
-  return (request, response) => {
-    if (request.method !== 'GET' || options.isClosing()) return false;
-    const startedAt = performance.now();
-    const visitor = options.anonymousVisitor(options.parseCookies(request.headers.cookie ?? ''));
-    const url = request.url ?? '';
-    const body = visitor && options.pages.anonymousCopy(visitor.locale, url, visitor.csrfToken);
-    if (!body) return false;
+  const answer = (response: ServerResponse, url: string, body: Buffer, startedAt: number): true => {
     response.writeHead(200, { ...options.headers, 'content-length': String(body.length) });
     response.end(body);
     options.logRequest?.({ path: url.split('?')[0]!, ms: Math.round(performance.now() - startedAt) });
     return true;
+  };
+
+  const answerSignedIn = async (response: ServerResponse, url: string, lookup: Promise<SignedInContext | undefined>, startedAt: number): Promise<boolean> => {
+    const ctx = await lookup;
+    const body = ctx && !options.isClosing() && options.pages.signedInCopy(ctx, url);
+    if (!body) return false;
+    // The visitor left while their session was looked up: there is no one to answer.
+    if (response.destroyed) return true;
+    return answer(response, url, body, startedAt);
+  };
+
+  return (request, response) => {
+    if (request.method !== 'GET' || options.isClosing()) return false;
+    const startedAt = performance.now();
+    const url = request.url ?? '';
+    const cookies = options.parseCookies(request.headers.cookie ?? '');
+    const visitor = options.anonymousVisitor(cookies);
+    if (visitor) {
+      const body = options.pages.anonymousCopy(visitor.locale, url, visitor.csrfToken);
+      return body ? answer(response, url, body, startedAt) : false;
+    }
+    // A signed-in visitor's session is looked up only for a page that is kept.
+    const lookup = options.pages.isKept(url) ? options.signedInVisitor(cookies, url) : undefined;
+    return lookup ? answerSignedIn(response, url, lookup, startedAt) : false;
   };
 }
 
@@ -50,7 +78,15 @@ export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
 export function serverWithFrontDoor(front: () => FrontDoor): FastifyServerFactory {
   return (handler, options) => {
     const server = http.createServer((request, response) => {
-      if (!front()(request, response)) handler(request, response);
+      const answered = front()(request, response);
+      if (answered === false) handler(request, response);
+      else if (answered !== true) {
+        // A lookup that failed (the database down) is Fastify's to answer, as it answers any.
+        answered.then(
+          (isAnswered) => isAnswered || handler(request, response),
+          () => handler(request, response),
+        );
+      }
     });
     // Fastify's defaults, which it has filled in by now.
     server.keepAliveTimeout = numberOr(options['keepAliveTimeout'], 72_000);

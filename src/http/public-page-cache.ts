@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken } from '../adapters/tokens.js';
 import type { Clock } from '../adapters/clock.js';
-import type { Locale } from '../domain/roles.js';
+import { locales, type Actor, type Locale } from '../domain/roles.js';
 import { TtlCache } from '../adapters/ttl-cache.js';
 import type { PageContext } from './context.js';
 import type { Html } from './jsx.js';
@@ -22,12 +22,15 @@ function joined(pieces: Pieces, token: Buffer): Buffer[] {
   return pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
 }
 
+/** Who gets a page of their own rather than the kept copy (an expert their own profile, with its edit link). */
+export type PersonalTo = (actor: Actor) => boolean;
+
 /**
  * A page as an anonymous visitor sees it, in three parts: before its header, the header, after
  * it (a signed-in visitor's own header goes in between instead); one part when the page has no
- * header to replace.
+ * header to replace. With the route's rule of who gets a page of their own.
  */
-type Entry = { before: Pieces; header: Pieces; after: Pieces } | { page: Pieces };
+type Entry = ({ before: Pieces; header: Pieces; after: Pieces } | { page: Pieces }) & { personalTo: PersonalTo | undefined };
 
 /**
  * The directory and profile pages, rendered once and served from memory for a few seconds
@@ -52,26 +55,30 @@ export class PublicPageCache {
   /**
    * Sends the page that `load` fetches the data of and draws: from memory when this URL's copy
    * in this language is fresh (then `load` does not run at all). `load` must draw the same page
-   * for everyone unless `options.isPersonal`.
+   * for everyone but the signed-in visitors `options.personalTo` names, who get a fresh render.
    */
-  async send(request: FastifyRequest, reply: FastifyReply, load: () => Promise<(ctx: PageContext) => Html>, options: { isPersonal?: boolean } = {}): Promise<FastifyReply> {
+  async send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    load: () => Promise<(ctx: PageContext) => Html>,
+    options: { personalTo?: PersonalTo } = {},
+  ): Promise<FastifyReply> {
     const ctx = request.ctx;
-    if (options.isPersonal || ctx.flash || ctx.hasSessionEnded) return sendPage(reply, (await load())(ctx));
+    if (ctx.flash || ctx.hasSessionEnded || (ctx.actor && options.personalTo?.(ctx.actor))) return sendPage(reply, (await load())(ctx));
     const entry = await this.#pages.get(keyOf(ctx.locale, request.url), async () => {
       const draw = await load();
       const anonymous: PageContext = { ...ctx, actor: undefined, unreadCount: 0, csrfToken: this.#placeholder };
       const html = pageHtml(draw(anonymous));
       const header = SiteHeader({ ctx: anonymous }).value;
       const at = html.indexOf(header);
-      if (at < 0) return { page: this.#pieces(html) };
-      return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)) };
+      const { personalTo } = options;
+      if (at < 0) return { page: this.#pieces(html), personalTo };
+      return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)), personalTo };
     });
     const token = Buffer.from(ctx.csrfToken, 'utf8');
     if (!ctx.actor) return sendHtml(reply, this.#anonymousCopy(entry, token));
     // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
-    if ('page' in entry) return sendPage(reply, (await load())(ctx));
-    const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
-    return sendHtml(reply, Buffer.concat([...joined(entry.before, token), header, ...joined(entry.after, token)]));
+    return sendHtml(reply, this.#signedInCopy(entry, ctx, ctx.actor, token) ?? pageHtml((await load())(ctx)));
   }
 
   /**
@@ -84,9 +91,31 @@ export class PublicPageCache {
     return entry && this.#anonymousCopy(entry, Buffer.from(csrfToken, 'utf8'));
   }
 
+  /**
+   * A signed-in visitor's copy (`ctx` is theirs, with `actor`) of the page kept for `url`: the
+   * kept page with their own header, while the copy is fresh and the page is not theirs alone;
+   * undefined otherwise. For the front door, as `anonymousCopy`.
+   */
+  signedInCopy(ctx: PageContext & { actor: Actor }, url: string): Buffer | undefined {
+    const entry = this.#pages.peek(keyOf(ctx.locale, url));
+    return entry && this.#signedInCopy(entry, ctx, ctx.actor, Buffer.from(ctx.csrfToken, 'utf8'));
+  }
+
+  /** Whether a fresh copy of `url` is kept in any language: worth a signed-in visitor's session lookup. */
+  isKept(url: string): boolean {
+    return locales.some((locale) => this.#pages.peek(keyOf(locale, url)) !== undefined);
+  }
+
   #anonymousCopy(entry: Entry, token: Buffer): Buffer {
     if ('page' in entry) return Buffer.concat(joined(entry.page, token));
     return Buffer.concat([...joined(entry.before, token), ...joined(entry.header, token), ...joined(entry.after, token)]);
+  }
+
+  /** The kept page with `ctx`'s header, or undefined when it has no header to replace or is `actor`'s own. */
+  #signedInCopy(entry: Entry, ctx: PageContext, actor: Actor, token: Buffer): Buffer | undefined {
+    if ('page' in entry || entry.personalTo?.(actor)) return undefined;
+    const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
+    return Buffer.concat([...joined(entry.before, token), header, ...joined(entry.after, token)]);
   }
 
   #pieces(html: string): Pieces {

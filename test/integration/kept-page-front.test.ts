@@ -2,14 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExpert, createField } from '../support/experts.js';
-import { createUser, loginAs } from '../support/factories.js';
+import { createUser, loginAs, type UserOptions } from '../support/factories.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-// An anonymous visitor's directory and profile pages, kept in memory, are answered before the
-// request reaches Fastify (decision 022). What a visitor would notice if that went wrong: other
-// headers or other bytes than the portal otherwise sends, someone else's CSRF token, a page in
-// the wrong language, a signed-in visitor shown the anonymous header, a flash message lost, or a
-// stale page. These tests talk HTTP to a listening server, as browsers do: `inject` bypasses it.
+// The directory and profile pages, kept in memory, are answered before the request reaches
+// Fastify: an anonymous visitor's (decision 022) and a signed-in visitor's, with their own header
+// (decision 023). What a visitor would notice if that went wrong: other headers or other bytes
+// than the portal otherwise sends, someone else's CSRF token or header, a page in the wrong
+// language, an expert's own profile without its edit link, a session that has ended still
+// honoured, a flash message lost, or a stale page. These tests talk HTTP to a listening server,
+// as browsers do: `inject` bypasses it.
 
 type Answer = { status: number; headers: [string, string][]; body: string };
 
@@ -35,9 +37,11 @@ afterEach(async () => {
   await t.close();
 });
 
-function request(method: string, path: string, cookie?: string): Promise<Answer> {
+function request(method: string, path: string, cookie?: string, form?: Record<string, string>): Promise<Answer> {
+  const body = form && new URLSearchParams(form).toString();
+  const headers = { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}) };
   return new Promise((resolve, reject) => {
-    const outgoing = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: cookie ? { cookie } : {} }, (incoming) => {
+    const outgoing = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers }, (incoming) => {
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', () => {
@@ -47,11 +51,13 @@ function request(method: string, path: string, cookie?: string): Promise<Answer>
       });
     });
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(body);
   });
 }
 
 const get = (path: string, cookie?: string) => request('GET', path, cookie);
+/** The status of a form sent as a browser sends it. */
+const post = async (path: string, cookie: string, form: Record<string, string>) => (await request('POST', path, cookie, form)).status;
 
 /** The browser cookie a first visit sets, as the next request sends it back. */
 function browserCookie(answer: Answer): string {
@@ -63,6 +69,14 @@ function browserCookie(answer: Answer): string {
 const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
 /** The headers but the date, which changes by the second. */
 const withoutDate = (answer: Answer) => answer.headers.filter(([name]) => name !== 'date');
+
+/** A signed-in visitor's session cookie, as their browser sends it. */
+async function sessionOf(options: UserOptions = {}): Promise<{ cookie: string; userId: number }> {
+  const user = await createUser(t, options);
+  const browser = t.browser();
+  await loginAs(browser, user);
+  return { cookie: `konsult_sid=${browser.cookies.get('konsult_sid')!}`, userId: user.id };
+}
 
 async function listedExpert() {
   const field = await createField(t, { nameEt: 'Perekonnaõigus', nameEn: 'Family law' });
@@ -107,22 +121,92 @@ describe('the front door for kept pages', () => {
     expect(firstToken).not.toBe(tokenIn(secondPage.body));
     expect(firstPage.body.replace(firstToken!, '')).toBe(secondPage.body.replace(tokenIn(secondPage.body)!, ''));
 
-    const switchWith = (cookie: string, token: string) =>
-      new Promise<number>((resolve, reject) => {
-        const body = new URLSearchParams({ lang: 'en', returnTo: '/experts', _csrf: token }).toString();
-        const outgoing = http.request(
-          { host: '127.0.0.1', port, method: 'POST', path: '/language', agent: false, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
-          (incoming) => {
-            incoming.resume();
-            resolve(incoming.statusCode ?? 0);
-          },
-        );
-        outgoing.on('error', reject);
-        outgoing.end(body);
-      });
+    const switchWith = (cookie: string, token: string) => post('/language', cookie, { lang: 'en', returnTo: '/experts', _csrf: token });
     expect(await switchWith(first, firstToken!)).toBe(303);
     // The token on someone else's copy is refused.
     expect(await switchWith(second, firstToken!)).toBe(403);
+  });
+
+  it("answers a signed-in visitor's kept page with their own header, the very headers and bytes Fastify sends them", async () => {
+    const expert = await listedExpert();
+    const estonian = await sessionOf({ name: 'Kalle Klient' });
+    const english = await sessionOf({ locale: 'en' });
+    for (const path of ['/experts', `/experts/${expert.id}`, '/experts?q=Mari']) {
+      for (const visitor of [estonian, english]) {
+        await get(path, visitor.cookie);
+        reachedFastify = [];
+        const fromMemory = await get(path, visitor.cookie);
+        expect(reachedFastify, path).toEqual([]);
+        t.clock.advance(5_001);
+        const drawn = await get(path, visitor.cookie);
+        expect(reachedFastify, path).toEqual([`GET ${path}`]);
+
+        expect(fromMemory.status, path).toBe(200);
+        expect(fromMemory.body, path).toContain('action="/logout"');
+        expect(fromMemory.body, path).toBe(drawn.body);
+        expect(withoutDate(fromMemory), path).toEqual(withoutDate(drawn));
+      }
+    }
+    // Each in their own language, with their own token, and their mailbox count.
+    const [et, en] = [await get('/experts', estonian.cookie), await get('/experts', english.cookie)];
+    expect(et.body).toContain('lang="et"');
+    expect(en.body).toContain('lang="en"');
+    expect(tokenIn(et.body)).not.toBe(tokenIn(en.body));
+    expect(en.body).toContain('data-unread-count="0"');
+  });
+
+  it("gives an expert their own profile, with its edit link, and others the kept one without", async () => {
+    const field = await createField(t, { nameEt: 'Perekonnaõigus', nameEn: 'Family law' });
+    const expert = await createExpert(t, { name: 'Mari Maasikas', fieldIds: [field.id] });
+    const expertBrowser = t.browser();
+    await loginAs(expertBrowser, expert);
+    const expertCookie = `konsult_sid=${expertBrowser.cookies.get('konsult_sid')!}`;
+    const admin = await sessionOf({ roles: ['admin'] });
+    const customer = await sessionOf();
+    const path = `/experts/${expert.id}`;
+    const editLink = `href="/experts/${expert.id}/edit"`;
+
+    await get(path, customer.cookie);
+    reachedFastify = [];
+    const customersCopy = await get(path, customer.cookie);
+    const expertsCopy = await get(path, expertCookie);
+    const adminsCopy = await get(path, admin.cookie);
+    expect(reachedFastify).toEqual([`GET ${path}`, `GET ${path}`]);
+    expect(customersCopy.body).not.toContain(editLink);
+    expect(expertsCopy.body).toContain(editLink);
+    expect(adminsCopy.body).toContain(editLink);
+  });
+
+  it('honours no session that has ended: signed out, or its user blocked', async () => {
+    await listedExpert();
+    const signedOut = await sessionOf();
+    const blocked = await sessionOf();
+    for (const visitor of [signedOut, blocked]) await get('/experts', visitor.cookie);
+    await t.deps.db.deleteFrom('sessions').where('user_id', '=', signedOut.userId).execute();
+    await t.deps.db.updateTable('users').set({ blocked_at: t.clock.now().toISOString() }).where('id', '=', blocked.userId).execute();
+
+    reachedFastify = [];
+    for (const visitor of [signedOut, blocked]) {
+      const answer = await get('/experts', visitor.cookie);
+      expect(answer.body).not.toContain('action="/logout"');
+      expect(answer.headers.some(([name, value]) => name === 'set-cookie' && value.startsWith('konsult_sid=;'))).toBe(true);
+    }
+    expect(reachedFastify).toEqual(['GET /experts', 'GET /experts']);
+  });
+
+  it("takes a signed-in visitor's token from the kept copy for their next form, and refuses it to anyone else", async () => {
+    await listedExpert();
+    const first = await sessionOf();
+    const second = await sessionOf();
+    await get('/experts', first.cookie);
+    reachedFastify = [];
+    const token = tokenIn((await get('/experts', first.cookie)).body)!;
+    expect(reachedFastify).toEqual([]);
+    const signOut = (cookie: string) => post('/logout', cookie, { _csrf: token });
+    expect(await signOut(second.cookie)).toBe(403);
+    expect((await get('/experts', second.cookie)).body).toContain('action="/logout"');
+    expect(await signOut(first.cookie)).toBe(303);
+    expect((await get('/experts', first.cookie)).body).not.toContain('action="/logout"');
   });
 
   it('keeps the languages apart: a visitor who chose English gets the English copy', async () => {
@@ -151,11 +235,12 @@ describe('the front door for kept pages', () => {
     const session = `konsult_sid=${browser.cookies.get('konsult_sid')!}`;
 
     reachedFastify = [];
+    // A signed-in visitor whose message is waiting: shown once, with their own header.
+    const signedInFlash = await get('/experts', `${session}; konsult_flash=auth.loggedIn`);
+    expect(signedInFlash.body).toContain('role="status"');
+    expect(signedInFlash.body).toContain('action="/logout"');
     // A first visit, without the browser cookie its token is bound to: Fastify sets one.
     expect(browserCookie(await get('/experts'))).toMatch(/^konsult_csrf=/);
-    // A signed-in visitor gets their own header.
-    const signedIn = await get('/experts', `${cookie}; ${session}`);
-    expect(signedIn.body).toContain('action="/logout"');
     // An ended session is told so.
     await get('/experts', `${cookie}; konsult_sid=ended-session-ended-session`);
     // A flash message is shown once and cleared.

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
 import type { Config } from '../../config.js';
-import type { Locale } from '../../domain/roles.js';
+import type { Actor, Locale } from '../../domain/roles.js';
 import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
-import { resolveSession } from '../../use-cases/sessions.js';
+import { resolveSession, type SessionInfo } from '../../use-cases/sessions.js';
 import type { Deps } from '../../use-cases/deps.js';
 import { keptAnswers } from '../../memo.js';
-import { flashKeys, type FlashKey } from '../context.js';
+import { flashKeys, type FlashKey, type PageContext } from '../context.js';
 import { sendErrorPage } from '../render.js';
 
 export type CookieNames = { session: string; csrf: string; lang: string; flash: string };
@@ -23,6 +23,9 @@ export function cookieNames(isSecure: boolean): CookieNames {
 
 /** What the front door needs of an anonymous visitor (decision 022): their language and CSRF token. */
 export type AnonymousVisitor = { locale: Locale; csrfToken: string };
+
+/** A signed-in visitor's page context, for the front door (decision 023). */
+export type SignedInContext = PageContext & { actor: Actor };
 
 export type RequestContextOptions = {
   deps: Deps;
@@ -45,6 +48,7 @@ export function registerRequestContext(
   names: CookieNames;
   buildContext: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   anonymousVisitor: (cookies: Record<string, string | undefined>) => AnonymousVisitor | undefined;
+  signedInVisitor: (cookies: Record<string, string | undefined>, url: string) => Promise<SignedInContext | undefined> | undefined;
 } {
   const { deps, config, secret } = options;
   const isSecure = config.session.cookieSecure;
@@ -59,6 +63,30 @@ export function registerRequestContext(
   app.decorateRequest('session', undefined);
   app.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
 
+  /** A page's context: the visitor (their session, if any), their language and token, the page's path. */
+  const pageContext = (
+    url: string,
+    session: SessionInfo | undefined,
+    binding: string,
+    locale: Locale,
+    { flash, hasSessionEnded }: { flash: FlashKey | undefined; hasSessionEnded: boolean },
+  ): PageContext => {
+    const settings = deps.settings.current();
+    return {
+      locale,
+      t: translator(locale),
+      actor: session?.actor,
+      hasSessionEnded,
+      csrfToken: csrfTokenOf(binding),
+      currentPath: url,
+      flash,
+      unreadCount: session?.unreadCount ?? 0,
+      isSentEmailOpen: config.isSentEmailOpen,
+      support: { email: settings.supportEmail, skype: settings.supportSkype || undefined, phone: settings.supportPhone || undefined },
+      uploads: { maxFiles: settings.maxFilesPerMessage, maxFileMegabytes: settings.maxFileMegabytes },
+    };
+  };
+
   const buildContext = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Static files and probes need no session, locale or token: spare them the lookups.
     if (request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/readyz') return;
@@ -70,7 +98,7 @@ export function registerRequestContext(
 
     let binding: string;
     if (session && rawSessionId) {
-      binding = `s:${rawSessionId}`;
+      binding = sessionBinding(rawSessionId);
     } else {
       session = undefined;
       let anon = cookies[names.csrf];
@@ -88,20 +116,7 @@ export function registerRequestContext(
     if (flashCookie) reply.clearCookie(names.flash, { path: '/' });
 
     request.session = session;
-    const settings = deps.settings.current();
-    request.ctx = {
-      locale,
-      t: translator(locale),
-      actor: session?.actor,
-      hasSessionEnded: Boolean(rawSessionId) && !session,
-      csrfToken: csrfTokenOf(binding),
-      currentPath: request.url,
-      flash,
-      unreadCount: session?.unreadCount ?? 0,
-      isSentEmailOpen: config.isSentEmailOpen,
-      support: { email: settings.supportEmail, skype: settings.supportSkype || undefined, phone: settings.supportPhone || undefined },
-      uploads: { maxFiles: settings.maxFilesPerMessage, maxFileMegabytes: settings.maxFileMegabytes },
-    };
+    request.ctx = pageContext(request.url, session, binding, locale, { flash, hasSessionEnded: Boolean(rawSessionId) && !session });
   };
   app.addHook('onRequest', buildContext);
 
@@ -115,6 +130,22 @@ export function registerRequestContext(
     const anon = cookies[names.csrf];
     if (cookies[names.session] !== undefined || cookies[names.flash] !== undefined || !isBrowserId(anon)) return undefined;
     return { locale: chosenLocale(cookies[names.lang]), csrfToken: csrfTokenOf(browserBinding(anon)) };
+  };
+
+  /**
+   * A signed-in visitor's page context, when their request holds a live session and nothing else
+   * to act on (no flash message): undefined at once when it holds no session or a flash message,
+   * a promise of undefined when the session has ended (`buildContext` then tells the visitor so).
+   * For the front door (decision 023).
+   */
+  const signedInVisitor = (cookies: Record<string, string | undefined>, url: string): Promise<SignedInContext | undefined> | undefined => {
+    const rawSessionId = cookies[names.session];
+    if (!rawSessionId || cookies[names.flash] !== undefined) return undefined;
+    return resolveSession(deps, rawSessionId).then((session) => {
+      if (!session) return undefined;
+      const ctx = pageContext(url, session, sessionBinding(rawSessionId), session.actor.locale, { flash: undefined, hasSessionEnded: false });
+      return { ...ctx, actor: session.actor };
+    });
   };
 
   app.addHook('preHandler', async (request, reply) => {
@@ -134,8 +165,11 @@ export function registerRequestContext(
     }
   });
 
-  return { names, buildContext, anonymousVisitor };
+  return { names, buildContext, anonymousVisitor, signedInVisitor };
 }
+
+/** What a signed-in visitor's CSRF token is bound to: their session. */
+const sessionBinding = (sessionId: string) => `s:${sessionId}`;
 
 /** What an anonymous visitor's CSRF token is bound to: their browser cookie. */
 const browserBinding = (browserId: string) => `a:${browserId}`;

@@ -5,7 +5,7 @@ import { isCalendarDate } from '../../domain/calendar.js';
 import { DomainError } from '../../domain/errors.js';
 import { allowedFileTypes } from '../../domain/files.js';
 import { assertMayEditProfile, consultationLanguages, profileLimits } from '../../domain/experts.js';
-import { hasRole } from '../../domain/roles.js';
+import { hasRole, type Actor } from '../../domain/roles.js';
 import { getEditableProfile, getProfilePhoto, getPublicProfile, saveProfile, searchDirectory, setLeave, type DirectoryFilters } from '../../use-cases/expert-profiles.js';
 import { sendStoredFile } from '../files.js';
 import { echoList, formErrorsFromDomain, idParam, maxId, multiLineText, numberOrNaN, parseForm, stringList } from '../forms.js';
@@ -78,16 +78,15 @@ export function expertRoutes(app: FastifyInstance, env: RouteEnv): void {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
     // The expert and admins see an edit link: their copy is their own.
-    const actor = request.ctx.actor;
-    const canEdit = actor !== undefined && (actor.id === params.data.id || hasRole(actor, 'admin'));
+    const canEdit = (actor: Actor) => actor.id === params.data.id || hasRole(actor, 'admin');
     return publicPages.send(
       request,
       reply,
       async () => {
         const profile = await getPublicProfile(deps, params.data.id, request.ctx.locale);
-        return (ctx) => <ProfilePage ctx={ctx} profile={profile} canEdit={canEdit} />;
+        return (ctx) => <ProfilePage ctx={ctx} profile={profile} canEdit={ctx.actor !== undefined && canEdit(ctx.actor)} />;
       },
-      { isPersonal: canEdit },
+      { personalTo: canEdit },
     );
   });
 
