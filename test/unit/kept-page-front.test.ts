@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { keptPageFront, serverWithFrontDoor, type FrontDoor, type KeptPageFrontOptions } from '../../src/http/kept-page-front.js';
@@ -112,7 +112,7 @@ describe('the front door for kept pages', () => {
 describe('the server with a front door', () => {
   async function serve(front: FrontDoor): Promise<{ get: () => Promise<string>; close: () => Promise<void> }> {
     const factory = serverWithFrontDoor(() => front);
-    const server = factory((_request, response) => response.end('from the framework'), {}) as http.Server;
+    const server = factory((_request, response) => response.end('from the framework'), {}) as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const get = async () => (await fetch(`http://127.0.0.1:${port}/experts`)).text();
