@@ -39,9 +39,14 @@ export type KeptPageFrontOptions = {
  * next visitor.
  */
 export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
-  const answer = (response: ServerResponse, url: string, body: Buffer, startedAt: number): true => {
-    response.writeHead(200, { ...options.headers, 'content-length': String(body.length) });
-    response.end(body);
+  // The copy's parts go out as they are kept, in one write: no page-sized copy per answer.
+  const answer = (response: ServerResponse, url: string, body: Buffer[], startedAt: number): true => {
+    let length = 0;
+    for (const part of body) length += part.length;
+    response.writeHead(200, { ...options.headers, 'content-length': String(length) });
+    response.cork();
+    for (const part of body) response.write(part);
+    response.end();
     options.logRequest?.({ path: url.split('?')[0]!, ms: Math.round(performance.now() - startedAt) });
     return true;
   };

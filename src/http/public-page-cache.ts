@@ -76,9 +76,10 @@ export class PublicPageCache {
       return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)), personalTo };
     });
     const token = Buffer.from(ctx.csrfToken, 'utf8');
-    if (!ctx.actor) return sendHtml(reply, this.#anonymousCopy(entry, token));
+    if (!ctx.actor) return sendHtml(reply, Buffer.concat(this.#anonymousCopy(entry, token)));
     // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
-    return sendHtml(reply, this.#signedInCopy(entry, ctx, ctx.actor, token) ?? pageHtml((await load())(ctx)));
+    const copy = this.#signedInCopy(entry, ctx, ctx.actor, token);
+    return sendHtml(reply, copy ? Buffer.concat(copy) : pageHtml((await load())(ctx)));
   }
 
   /**
@@ -86,7 +87,7 @@ export class PublicPageCache {
    * in it, while the copy is fresh; undefined otherwise (then the route must draw it). For the
    * front door (`kept-page-front.ts`), which answers such visitors without the framework.
    */
-  anonymousCopy(locale: Locale, url: string, csrfToken: string): Buffer | undefined {
+  anonymousCopy(locale: Locale, url: string, csrfToken: string): Buffer[] | undefined {
     const entry = this.#pages.peek(keyOf(locale, url));
     return entry && this.#anonymousCopy(entry, Buffer.from(csrfToken, 'utf8'));
   }
@@ -96,7 +97,7 @@ export class PublicPageCache {
    * kept page with their own header, while the copy is fresh and the page is not theirs alone;
    * undefined otherwise. For the front door, as `anonymousCopy`.
    */
-  signedInCopy(ctx: PageContext & { actor: Actor }, url: string): Buffer | undefined {
+  signedInCopy(ctx: PageContext & { actor: Actor }, url: string): Buffer[] | undefined {
     const entry = this.#pages.peek(keyOf(ctx.locale, url));
     return entry && this.#signedInCopy(entry, ctx, ctx.actor, Buffer.from(ctx.csrfToken, 'utf8'));
   }
@@ -106,16 +107,16 @@ export class PublicPageCache {
     return locales.some((locale) => this.#pages.peek(keyOf(locale, url)) !== undefined);
   }
 
-  #anonymousCopy(entry: Entry, token: Buffer): Buffer {
-    if ('page' in entry) return Buffer.concat(joined(entry.page, token));
-    return Buffer.concat([...joined(entry.before, token), ...joined(entry.header, token), ...joined(entry.after, token)]);
+  #anonymousCopy(entry: Entry, token: Buffer): Buffer[] {
+    if ('page' in entry) return joined(entry.page, token);
+    return [...joined(entry.before, token), ...joined(entry.header, token), ...joined(entry.after, token)];
   }
 
   /** The kept page with `ctx`'s header, or undefined when it has no header to replace or is `actor`'s own. */
-  #signedInCopy(entry: Entry, ctx: PageContext, actor: Actor, token: Buffer): Buffer | undefined {
+  #signedInCopy(entry: Entry, ctx: PageContext, actor: Actor, token: Buffer): Buffer[] | undefined {
     if ('page' in entry || entry.personalTo?.(actor)) return undefined;
     const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
-    return Buffer.concat([...joined(entry.before, token), header, ...joined(entry.after, token)]);
+    return [...joined(entry.before, token), header, ...joined(entry.after, token)];
   }
 
   #pieces(html: string): Pieces {

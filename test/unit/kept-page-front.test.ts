@@ -11,13 +11,14 @@ import type { PublicPageCache } from '../../src/http/public-page-cache.js';
 
 const signedIn = { locale: 'en', csrfToken: 'their-token', actor: { id: 7 } } as unknown as SignedInContext;
 const keptPages = {
-  anonymousCopy: (locale: string, url: string, token: string) => Buffer.from(`${locale} ${url} ${token}`),
-  signedInCopy: (ctx: SignedInContext, url: string) => Buffer.from(`${ctx.locale} ${url} ${ctx.csrfToken} ${ctx.actor.id}`),
+  anonymousCopy: (locale: string, url: string, token: string) => [Buffer.from(`${locale} ${url} `), Buffer.from(token)],
+  signedInCopy: (ctx: SignedInContext, url: string) => [Buffer.from(`${ctx.locale} ${url} `), Buffer.from(`${ctx.csrfToken} ${ctx.actor.id}`)],
   isKept: () => true,
 } as unknown as PublicPageCache;
 
 function fixture(overrides: Partial<KeptPageFrontOptions> = {}) {
   const written: { status?: number; headers?: Record<string, string>; body?: Buffer } = {};
+  const parts: Buffer[] = [];
   const logged: { path: string; ms: number }[] = [];
   const front = keptPageFront({
     pages: keptPages,
@@ -35,8 +36,12 @@ function fixture(overrides: Partial<KeptPageFrontOptions> = {}) {
       written.status = status;
       written.headers = headers;
     },
-    end(body: Buffer) {
-      written.body = body;
+    cork() {},
+    write(part: Buffer) {
+      parts.push(part);
+    },
+    end() {
+      written.body = Buffer.concat(parts);
     },
   } as unknown as ServerResponse;
   const answer = (method: string, url: string) => front({ method, url, headers: {} } as IncomingMessage, response);
