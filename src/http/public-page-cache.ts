@@ -39,10 +39,11 @@ type Entry = ({ before: Pieces; header: Pieces; after: Pieces } | { page: Pieces
  * mailbox count): the page is rendered as an anonymous visitor sees it, with a random
  * placeholder in the token's place; each answer puts the visitor's own token back, and a
  * signed-in visitor's own header in place of the anonymous one. A page the route marks as
- * personal (an expert's own profile, with its edit link), a flash message or an ended session
- * always get a fresh render. Pages are kept as bytes, so an answer is a copy and a header.
- * Anonymous visitors' copies are usually sent by the front door (`kept-page-front.ts`, decision
- * 022) before the request reaches the framework; `send` answers the rest.
+ * personal (an expert's own profile, with its edit link: the route's `personalTo`, kept with the
+ * page), a flash message or an ended session always get a fresh render. Pages are kept as bytes,
+ * so an answer is a copy and a header. Copies are usually sent by the front door
+ * (`kept-page-front.ts`, decisions 022 and 023) before the request reaches the framework;
+ * `send` answers the rest.
  */
 export class PublicPageCache {
   readonly #pages: TtlCache<Entry>;
