@@ -142,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     signedInVisitor,
     headers: { ...headersOfEveryAnswer, ...htmlHeaders },
     isClosing: () => isClosing,
-    ...(logsEachRequest && logger ? { logRequest: ({ path, ms }) => logger.info({ reqId: nextRequestId(), ...requestLine('GET', path, 200, ms) }, 'request') } : {}),
+    ...(logsEachRequest && logger ? { logRequest: ({ path, ms, userId }) => logger.info({ reqId: nextRequestId(), ...requestLine('GET', path, 200, ms, userId) }, 'request') } : {}),
   });
 
   const env: RouteEnv = { deps, config, cookies, publicPages };

@@ -19,7 +19,7 @@ const keptPages = {
 function fixture(overrides: Partial<KeptPageFrontOptions> = {}) {
   const written: { status?: number; headers?: Record<string, string>; body?: Buffer } = {};
   const parts: Buffer[] = [];
-  const logged: { path: string; ms: number }[] = [];
+  const logged: { path: string; ms: number; userId?: number }[] = [];
   const front = keptPageFront({
     pages: keptPages,
     parseCookies: () => ({}),
@@ -55,7 +55,7 @@ describe('the front door for kept pages', () => {
     expect(written.status).toBe(200);
     expect(written.headers).toEqual({ 'x-frame-options': 'DENY', 'content-length': String(written.body!.length) });
     expect(written.body!.toString()).toBe('et /experts?q=secret-token token');
-    expect(logged.map((line) => line.path)).toEqual(['/experts']);
+    expect(logged).toEqual([{ path: '/experts', ms: expect.any(Number) }]);
   });
 
   it('leaves everything to the framework once the app is closing (it answers 503 then)', () => {
@@ -75,7 +75,7 @@ describe('the front door for kept pages', () => {
     const { answer, written, logged } = fixture({ anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve(signedIn) });
     expect(await answer('GET', '/experts/3')).toBe(true);
     expect(written.body!.toString()).toBe('en /experts/3 their-token 7');
-    expect(logged.map((line) => line.path)).toEqual(['/experts/3']);
+    expect(logged).toEqual([{ path: '/experts/3', ms: expect.any(Number), userId: 7 }]);
   });
 
   it('looks no session up for a page that is not kept, and leaves an ended session to the framework', async () => {
