@@ -76,3 +76,6 @@ export type PageContext = {
   /** Upload limits from the settings, for the forms' hints. */
   uploads: { maxFiles: number; maxFileMegabytes: number };
 };
+
+/** A signed-in visitor's page context. */
+export type SignedInContext = PageContext & { actor: Actor };

@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyServerFactory } from 'fastify';
-import type { AnonymousVisitor, SignedInContext } from './plugins/request-context.js';
+import type { SignedInContext } from './context.js';
+import type { AnonymousVisitor } from './plugins/request-context.js';
 import type { PublicPageCache } from './public-page-cache.js';
 
 /**

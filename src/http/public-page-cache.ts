@@ -3,7 +3,7 @@ import { randomToken } from '../adapters/tokens.js';
 import type { Clock } from '../adapters/clock.js';
 import { locales, type Actor, type Locale } from '../domain/roles.js';
 import { TtlCache } from '../adapters/ttl-cache.js';
-import type { PageContext } from './context.js';
+import type { PageContext, SignedInContext } from './context.js';
 import type { Html } from './jsx.js';
 import { pageHtml, sendHtml, sendPage } from './render.js';
 import { SiteHeader } from './views/layout.js';
@@ -98,7 +98,7 @@ export class PublicPageCache {
    * kept page with their own header, while the copy is fresh and the page is not theirs alone;
    * undefined otherwise. For the front door, as `anonymousCopy`.
    */
-  signedInCopy(ctx: PageContext & { actor: Actor }, url: string): Buffer[] | undefined {
+  signedInCopy(ctx: SignedInContext, url: string): Buffer[] | undefined {
     const entry = this.#pages.peek(keyOf(ctx.locale, url));
     return entry && this.#signedInCopy(entry, ctx, ctx.actor, Buffer.from(ctx.csrfToken, 'utf8'));
   }

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { keptPageFront, serverWithFrontDoor, type FrontDoor, type KeptPageFrontOptions } from '../../src/http/kept-page-front.js';
-import type { SignedInContext } from '../../src/http/plugins/request-context.js';
+import type { SignedInContext } from '../../src/http/context.js';
 import type { PublicPageCache } from '../../src/http/public-page-cache.js';
 
 // The front door's own decisions (test/integration/kept-page-front.test.ts shows it answering

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
 import type { Config } from '../../config.js';
-import type { Actor, Locale } from '../../domain/roles.js';
+import type { Locale } from '../../domain/roles.js';
 import { isLocale, translator, defaultLocale } from '../../i18n/index.js';
 import { resolveSession, type SessionInfo } from '../../use-cases/sessions.js';
 import type { Deps } from '../../use-cases/deps.js';
 import { keptAnswers } from '../../memo.js';
-import { flashKeys, type FlashKey, type PageContext } from '../context.js';
+import { flashKeys, type FlashKey, type PageContext, type SignedInContext } from '../context.js';
 import { sendErrorPage } from '../render.js';
 
 export type CookieNames = { session: string; csrf: string; lang: string; flash: string };
@@ -23,9 +23,6 @@ export function cookieNames(isSecure: boolean): CookieNames {
 
 /** What the front door needs of an anonymous visitor (decision 022): their language and CSRF token. */
 export type AnonymousVisitor = { locale: Locale; csrfToken: string };
-
-/** A signed-in visitor's page context, for the front door (decision 023). */
-export type SignedInContext = PageContext & { actor: Actor };
 
 export type RequestContextOptions = {
   deps: Deps;
