@@ -95,7 +95,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
       provider: buildPaymentProvider(config, database.db, secret, clock, overrides.paymentDelivery),
     },
     settings: new SettingsStore(config.settings),
-    listings: { activeFields: new TtlCache(config.publicPageCacheMs, clock, 1), directoryTotals: new TtlCache(config.publicPageCacheMs, clock) },
+    listings: {
+      activeFields: new TtlCache(config.publicPageCacheMs, clock, 1),
+      directoryTotals: new TtlCache(config.publicPageCacheMs, clock),
+      documentTypes: new TtlCache(config.publicPageCacheMs, clock, 1),
+    },
   };
   return { config, database, deps, logger, secret, mailer };
 }

@@ -41,4 +41,13 @@ export class TtlCache<V> {
   clear(): void {
     this.#entries.clear();
   }
+
+  /** Waits for a change this process makes, then forgets everything, whether the change was made or not. */
+  async clearAfter<T>(change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } finally {
+      this.clear();
+    }
+  }
 }

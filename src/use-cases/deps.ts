@@ -5,7 +5,7 @@ import type { Db, Engine } from '../db/database.js';
 import type { PaymentProvider } from '../adapters/payments/provider.js';
 import type { RandomSource } from '../domain/inquiries.js';
 import type { TtlCache } from '../adapters/ttl-cache.js';
-import type { FieldRow } from '../db/schema.js';
+import type { DocumentTypeRow, FieldRow } from '../db/schema.js';
 import type { SettingsStore } from './settings.js';
 
 /** What every use case may use; built once by the container. */
@@ -26,10 +26,11 @@ export type Deps = {
   /** Settings staff change in the back office (random invitations, fee, limits, support contacts …). */
   settings: SettingsStore;
   /**
-   * Public listing data that may be PUBLIC_PAGE_CACHE_SECONDS old (decision 015): the active
-   * fields as the directory and profiles show them, and the directory's totals per filter.
+   * Listing data that may be PUBLIC_PAGE_CACHE_SECONDS old (decision 015): the active fields as
+   * the directory and profiles show them, the directory's totals per filter, and every document
+   * type (hidden ones too) by which an inquiry's page names its type (decision 018).
    */
-  listings: { activeFields: TtlCache<FieldRow[]>; directoryTotals: TtlCache<number> };
+  listings: { activeFields: TtlCache<FieldRow[]>; directoryTotals: TtlCache<number>; documentTypes: TtlCache<DocumentTypeRow[]> };
 };
 
 /** How long each kind of single-use link stays valid. */

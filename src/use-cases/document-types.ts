@@ -50,6 +50,16 @@ export async function getDocumentTypeForAdmin(deps: Deps, actor: Actor, id: numb
   return { ...type, inquiryCount: await countDocumentTypeUses(deps.db, id) };
 }
 
+/**
+ * A document type by id, as an inquiry's page names it: from every type (hidden ones too) kept
+ * for PUBLIC_PAGE_CACHE_SECONDS (`Deps.listings`), or from the database when it is newer than
+ * the kept list. A rename made in this process shows at once; in the others, within seconds.
+ */
+export async function documentTypeById(deps: Pick<Deps, 'db' | 'listings'>, id: number): Promise<DocumentTypeRow | undefined> {
+  const kept = await deps.listings.documentTypes.get('all', () => listDocumentTypes(deps.db, { includeInactive: true }));
+  return kept.find((type) => type.id === id) ?? findDocumentType(deps.db, id);
+}
+
 /** A name another document type already has: refused at the name it clashes on. */
 async function assertNamesFree(db: Executor, input: DocumentTypeInput, exceptId?: number): Promise<void> {
   // The type being edited is left out: its own unchanged name must not hide another type's clash.
@@ -98,10 +108,13 @@ export async function createDocumentType(deps: Deps, actor: Actor, input: Docume
   );
 }
 
-/** An admin renames, hides or shows a document type. Inquiries that chose a hidden type keep it. */
+/**
+ * An admin renames, hides or shows a document type. Inquiries that chose a hidden type keep it.
+ * (The only change inquiry pages show: this process forgets the types it keeps for them.)
+ */
 export async function editDocumentType(deps: Deps, actor: Actor, id: number, input: DocumentTypeInput): Promise<void> {
   assertAdmin(actor);
-  await withUniqueNames(deps, input, id, () =>
+  const change = withUniqueNames(deps, input, id, () =>
     deps.db.transaction().execute(async (trx) => {
       const type = await lockDocumentType(trx, id, deps.engine === 'postgres');
       if (!type) throw new DomainError('NOT_FOUND', { entity: 'documentType' });
@@ -115,6 +128,7 @@ export async function editDocumentType(deps: Deps, actor: Actor, id: number, inp
       await recordAudit(trx, deps, actor, 'document_type_updated', { type: 'document_type', id }, { before: documentTypeInputOf(type), after: input });
     }),
   );
+  await deps.listings.documentTypes.clearAfter(change);
 }
 
 /** Hides a document type from new inquiries, or offers it again. */

@@ -90,12 +90,8 @@ async function withUniqueNames<T>(deps: Deps, input: FieldInput, exceptId: numbe
 }
 
 /** This process's public pages show a change to the fields at once (`Deps.listings`); the others within seconds. */
-async function afterChange<T>(deps: Pick<Deps, 'listings'>, change: Promise<T>): Promise<T> {
-  try {
-    return await change;
-  } finally {
-    deps.listings.activeFields.clear();
-  }
+function afterChange<T>(deps: Pick<Deps, 'listings'>, change: Promise<T>): Promise<T> {
+  return deps.listings.activeFields.clearAfter(change);
 }
 
 function fieldInputOf(field: FieldRow): FieldInput {

@@ -49,6 +49,7 @@ import {
 import { isStaff, type Actor, type Locale } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
+import { documentTypeById } from './document-types.js';
 import { fieldById, fieldView, type FieldView } from './fields.js';
 import { notify, notifyAll } from './notify.js';
 import { countAttempt, requireUnderLimit } from './rate-limits.js';
@@ -260,7 +261,7 @@ export type InquiryDetail = {
 async function inquiryView(deps: Deps, inquiry: InquiryRow, locale: Locale): Promise<InquiryView> {
   const [field, documentType] = await Promise.all([
     inquiry.field_id ? fieldById(deps, inquiry.field_id) : undefined,
-    inquiry.document_type_id ? findDocumentType(deps.db, inquiry.document_type_id) : undefined,
+    inquiry.document_type_id ? documentTypeById(deps, inquiry.document_type_id) : undefined,
   ]);
   return {
     id: inquiry.id,

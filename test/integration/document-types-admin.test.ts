@@ -657,3 +657,44 @@ describe('who may manage document types', () => {
     expect((await listOrder(admin))).toEqual(['Tsiviilhagi', 'Hüvitise taotlus', 'Kaebus', 'Leping', 'Muu dokument', 'Volikiri']);
   });
 });
+
+describe('document types kept in memory for inquiry pages (PUBLIC_PAGE_CACHE_SECONDS)', () => {
+  beforeEach(async () => {
+    await t.close();
+    t = await createTestApp({ env: { PUBLIC_PAGE_CACHE_SECONDS: '5' } });
+  });
+
+  it("names an inquiry's type from the kept list: a rename here shows at once, one made elsewhere within seconds", async () => {
+    const contract = await typeIdNamed('Leping');
+    const { browser: customer, id: inquiryId } = await documentInquiry(contract);
+    const shown = async () => shownDocumentType((await customer.get(`/inquiries/${inquiryId}`)).body);
+    expect(await shown()).toBe('Leping');
+
+    // An admin of this process renames it: the page says so at once.
+    const { browser: admin } = await signedInAdmin();
+    expect((await saveThroughForm(admin, contract, { nameEt: 'Lepingu projekt', nameEn: 'Draft contract', isActive: 'on' })).status).toBe(303);
+    expect(await shown()).toBe('Lepingu projekt');
+
+    // Another web process renames it (straight in the database here): this one shows it once its copy is stale.
+    await t.deps.db.updateTable('document_types').set({ name_et: 'Leping (muudetud)' }).where('id', '=', contract).execute();
+    expect(await shown()).toBe('Lepingu projekt');
+    t.clock.advance(5_001);
+    expect(await shown()).toBe('Leping (muudetud)');
+  });
+
+  it('names a type added after the list was kept, and a hidden one', async () => {
+    const contract = await typeIdNamed('Leping');
+    const { browser: customer, id: first } = await documentInquiry(contract);
+    expect(shownDocumentType((await customer.get(`/inquiries/${first}`)).body)).toBe('Leping');
+
+    const { browser: admin } = await signedInAdmin();
+    expect((await createThroughForm(admin, newTypeForm())).status).toBe(303);
+    const added = await typeIdNamed('Volikiri');
+    const { browser: second, id: secondId } = await documentInquiry(added);
+    expect(shownDocumentType((await second.get(`/inquiries/${secondId}`)).body)).toBe('Volikiri');
+
+    await t.deps.db.updateTable('document_types').set({ is_active: 0 }).where('id', '=', contract).execute();
+    t.clock.advance(5_001);
+    expect(shownDocumentType((await customer.get(`/inquiries/${first}`)).body)).toBe('Leping');
+  });
+});
