@@ -33,23 +33,31 @@ export async function markNoticeRead(db: Executor, id: number, userId: number, n
 
 // ---- counts and the list ----
 
-/**
- * How many notices and conversations a user has (only the unread ones when `onlyUnread`): two
- * index counts in one statement.
- */
-async function countMailbox(db: Executor, userId: number, which: { notices: boolean; conversations: boolean; onlyUnread: boolean }): Promise<number> {
-  const row = await db
-    .selectNoFrom((eb) => {
-      let notices = eb.selectFrom('notices').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
-      let conversations = eb.selectFrom('conversation_members').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', userId);
+type MailboxParts = { notices: boolean; conversations: boolean; onlyUnread: boolean };
+
+/** The shape key of a mailbox statement: which parts it reads, and whether only unread items. */
+const partsKey = (parts: MailboxParts) => `${Number(parts.notices)}${Number(parts.conversations)}${Number(parts.onlyUnread)}`;
+const partsOf = (key: string): MailboxParts => ({ notices: key[0] === '1', conversations: key[1] === '1', onlyUnread: key[2] === '1' });
+
+/** Two index counts in one statement, prepared per shape (`preparedShapes`). */
+const countQueries = preparedShapes((key: string) => {
+  const which = partsOf(key);
+  return (db: Executor, p: { userId: number }) =>
+    db.selectNoFrom((eb) => {
+      let notices = eb.selectFrom('notices').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', p.userId);
+      let conversations = eb.selectFrom('conversation_members').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', p.userId);
       if (which.onlyUnread) {
         notices = notices.where('read_at', 'is', null);
         conversations = conversations.where('unread_count', '>', 0);
       }
       return [(which.notices ? notices : eb.lit(0)).as('notices'), (which.conversations ? conversations : eb.lit(0)).as('conversations')];
-    })
-    .executeTakeFirstOrThrow();
-  return Number(row.notices ?? 0) + Number(row.conversations ?? 0);
+    });
+});
+
+/** How many notices and conversations a user has (only the unread ones when `onlyUnread`). */
+async function countMailbox(db: Executor, userId: number, which: MailboxParts): Promise<number> {
+  const row = await countQueries(partsKey(which)).first(db, { userId });
+  return Number(row?.notices ?? 0) + Number(row?.conversations ?? 0);
 }
 
 /** Unread items: unread notices plus conversations with unread messages. */
@@ -69,6 +77,33 @@ type RawItem = {
   unread_count: number | null;
 };
 
+type MailboxListParams = { userId: number; window: number; limit: number; offset: number };
+
+/**
+ * The mailbox's page as one statement, prepared per shape: each part reads at most the first
+ * `window` (offset + limit) of its own kind, newest first by its index, and only those are merged.
+ */
+const listQueries = preparedShapes((key: string) => {
+  const which = partsOf(key);
+  return (db: Executor, p: MailboxListParams) => {
+    // Typed nulls: PostgreSQL gives an untyped null in a subquery the type text.
+    const noticePart = sql`select * from (select 'notice' as type, n.id as id, n.created_at as at,
+        case when n.read_at is null then 1 else 0 end as is_unread,
+        n.kind as kind, n.params as params, n.link as link, cast(null as text) as subject, cast(null as integer) as unread_count
+      from notices n where n.user_id = ${p.userId}${which.onlyUnread ? sql` and n.read_at is null` : sql``}
+      order by n.created_at desc, n.id desc ${limitClause(p.window)}) as notice_items`;
+    const conversationPart = sql`select * from (select 'conversation' as type, c.id as id, m.last_activity_at as at,
+        case when m.unread_count > 0 then 1 else 0 end as is_unread,
+        cast(null as text) as kind, cast(null as text) as params, cast(null as text) as link, c.subject as subject, m.unread_count as unread_count
+      from conversation_members m join conversations c on c.id = m.conversation_id
+      where m.user_id = ${p.userId}${which.onlyUnread ? sql` and m.unread_count > 0` : sql``}
+      order by m.last_activity_at desc, c.id desc ${limitClause(p.window)}) as conversation_items`;
+    const parts = [...(which.notices ? [noticePart] : []), ...(which.conversations ? [conversationPart] : [])];
+    const query = sql<RawItem>`select * from (${sql.join(parts, sql` union all `)}) items order by at desc, type, id desc ${limitClause(p.limit)} offset ${p.offset}`;
+    return { compile: () => query.compile(db) };
+  };
+});
+
 /**
  * The mailbox, newest first: notices and conversations in one list, paginated and filtered.
  * Each kind reads at most the first `offset + limit` of its own, newest first by its index,
@@ -81,29 +116,10 @@ export async function listMailbox(
   options: { filter: MailboxFilter; limit: number; offset: number },
 ): Promise<{ items: MailboxItem[]; total: number }> {
   const { filter } = options;
-  const wantsNotices = filter !== 'conversations';
-  const wantsConversations = filter !== 'notices';
-  const onlyUnread = filter === 'unread';
-
-  const window = options.offset + options.limit;
-  // Typed nulls: PostgreSQL gives an untyped null in a subquery the type text.
-  const noticePart = sql`select * from (select 'notice' as type, n.id as id, n.created_at as at,
-      case when n.read_at is null then 1 else 0 end as is_unread,
-      n.kind as kind, n.params as params, n.link as link, cast(null as text) as subject, cast(null as integer) as unread_count
-    from notices n where n.user_id = ${userId}${onlyUnread ? sql` and n.read_at is null` : sql``}
-    order by n.created_at desc, n.id desc ${limitClause(window)}) as notice_items`;
-  const conversationPart = sql`select * from (select 'conversation' as type, c.id as id, m.last_activity_at as at,
-      case when m.unread_count > 0 then 1 else 0 end as is_unread,
-      cast(null as text) as kind, cast(null as text) as params, cast(null as text) as link, c.subject as subject, m.unread_count as unread_count
-    from conversation_members m join conversations c on c.id = m.conversation_id
-    where m.user_id = ${userId}${onlyUnread ? sql` and m.unread_count > 0` : sql``}
-    order by m.last_activity_at desc, c.id desc ${limitClause(window)}) as conversation_items`;
-  const parts = [...(wantsNotices ? [noticePart] : []), ...(wantsConversations ? [conversationPart] : [])];
-  const union = sql.join(parts, sql` union all `);
-
-  const rows = await sql<RawItem>`select * from (${union}) items order by at desc, type, id desc ${limitClause(options.limit)} offset ${options.offset}`.execute(db);
-  const total = await totalOfList(options, rows.rows.length, () => countMailbox(db, userId, { notices: wantsNotices, conversations: wantsConversations, onlyUnread }));
-  const items = rows.rows.map((row): MailboxItem =>
+  const which: MailboxParts = { notices: filter !== 'conversations', conversations: filter !== 'notices', onlyUnread: filter === 'unread' };
+  const rows = await listQueries(partsKey(which)).all(db, { userId, window: options.offset + options.limit, limit: options.limit, offset: options.offset });
+  const total = await totalOfList(options, rows.length, () => countMailbox(db, userId, which));
+  const items = rows.map((row): MailboxItem =>
     row.type === 'notice'
       ? { type: 'notice', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, kind: row.kind ?? '', params: row.params ?? '{}', link: row.link }
       : { type: 'conversation', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, subject: row.subject ?? '', unreadCount: Number(row.unread_count ?? 0) },
