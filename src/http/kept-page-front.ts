@@ -48,7 +48,7 @@ export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
     response.cork();
     for (const part of body) response.write(part);
     response.end();
-    options.logRequest?.({ path: url.split('?')[0]!, ms: Math.round(performance.now() - startedAt), ...(userId !== undefined ? { userId } : {}) });
+    options.logRequest?.({ path: url.split('?')[0]!, ms: Math.round(performance.now() - startedAt), userId });
     return true;
   };
 

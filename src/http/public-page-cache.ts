@@ -76,10 +76,9 @@ export class PublicPageCache {
       if (at < 0) return { page: this.#pieces(html), personalTo };
       return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)), personalTo };
     });
-    const token = Buffer.from(ctx.csrfToken, 'utf8');
-    if (!ctx.actor) return sendHtml(reply, Buffer.concat(this.#anonymousCopy(entry, token)));
+    if (!ctx.actor) return sendHtml(reply, Buffer.concat(this.#anonymousCopy(entry, ctx.csrfToken)));
     // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
-    const copy = this.#signedInCopy(entry, ctx, ctx.actor, token);
+    const copy = this.#signedInCopy(entry, ctx, ctx.actor);
     return sendHtml(reply, copy ? Buffer.concat(copy) : pageHtml((await load())(ctx)));
   }
 
@@ -90,7 +89,7 @@ export class PublicPageCache {
    */
   anonymousCopy(locale: Locale, url: string, csrfToken: string): Buffer[] | undefined {
     const entry = this.#pages.peek(keyOf(locale, url));
-    return entry && this.#anonymousCopy(entry, Buffer.from(csrfToken, 'utf8'));
+    return entry && this.#anonymousCopy(entry, csrfToken);
   }
 
   /**
@@ -100,7 +99,7 @@ export class PublicPageCache {
    */
   signedInCopy(ctx: SignedInContext, url: string): Buffer[] | undefined {
     const entry = this.#pages.peek(keyOf(ctx.locale, url));
-    return entry && this.#signedInCopy(entry, ctx, ctx.actor, Buffer.from(ctx.csrfToken, 'utf8'));
+    return entry && this.#signedInCopy(entry, ctx, ctx.actor);
   }
 
   /** Whether a fresh copy of `url` is kept in any language: worth a signed-in visitor's session lookup. */
@@ -108,14 +107,16 @@ export class PublicPageCache {
     return locales.some((locale) => this.#pages.peek(keyOf(locale, url)) !== undefined);
   }
 
-  #anonymousCopy(entry: Entry, token: Buffer): Buffer[] {
+  #anonymousCopy(entry: Entry, csrfToken: string): Buffer[] {
+    const token = Buffer.from(csrfToken, 'utf8');
     if ('page' in entry) return joined(entry.page, token);
     return [...joined(entry.before, token), ...joined(entry.header, token), ...joined(entry.after, token)];
   }
 
   /** The kept page with `ctx`'s header, or undefined when it has no header to replace or is `actor`'s own. */
-  #signedInCopy(entry: Entry, ctx: PageContext, actor: Actor, token: Buffer): Buffer[] | undefined {
+  #signedInCopy(entry: Entry, ctx: PageContext, actor: Actor): Buffer[] | undefined {
     if ('page' in entry || entry.personalTo?.(actor)) return undefined;
+    const token = Buffer.from(ctx.csrfToken, 'utf8');
     const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
     return [...joined(entry.before, token), header, ...joined(entry.after, token)];
   }

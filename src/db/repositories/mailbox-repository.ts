@@ -33,15 +33,12 @@ export async function markNoticeRead(db: Executor, id: number, userId: number, n
 
 // ---- counts and the list ----
 
-type MailboxParts = { notices: boolean; conversations: boolean; onlyUnread: boolean };
+/** What a filter reads: notices, conversations, and whether only unread ones. */
+const partsOf = (filter: MailboxFilter) => ({ notices: filter !== 'conversations', conversations: filter !== 'notices', onlyUnread: filter === 'unread' });
 
-/** The shape key of a mailbox statement: which parts it reads, and whether only unread items. */
-const partsKey = (parts: MailboxParts) => `${Number(parts.notices)}${Number(parts.conversations)}${Number(parts.onlyUnread)}`;
-const partsOf = (key: string): MailboxParts => ({ notices: key[0] === '1', conversations: key[1] === '1', onlyUnread: key[2] === '1' });
-
-/** Two index counts in one statement, prepared per shape (`preparedShapes`). */
-const countQueries = preparedShapes((key: string) => {
-  const which = partsOf(key);
+/** Two index counts in one statement, prepared per filter (`preparedShapes`). */
+const countQueries = preparedShapes((filter: MailboxFilter) => {
+  const which = partsOf(filter);
   return (db: Executor, p: { userId: number }) =>
     db.selectNoFrom((eb) => {
       let notices = eb.selectFrom('notices').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', p.userId);
@@ -54,15 +51,15 @@ const countQueries = preparedShapes((key: string) => {
     });
 });
 
-/** How many notices and conversations a user has (only the unread ones when `onlyUnread`). */
-async function countMailbox(db: Executor, userId: number, which: MailboxParts): Promise<number> {
-  const row = await countQueries(partsKey(which)).first(db, { userId });
+/** How many notices and conversations a user has under a filter (only the unread ones under 'unread'). */
+async function countMailbox(db: Executor, userId: number, filter: MailboxFilter): Promise<number> {
+  const row = await countQueries(filter).first(db, { userId });
   return Number(row?.notices ?? 0) + Number(row?.conversations ?? 0);
 }
 
 /** Unread items: unread notices plus conversations with unread messages. */
 export async function countUnread(db: Executor, userId: number): Promise<number> {
-  return countMailbox(db, userId, { notices: true, conversations: true, onlyUnread: true });
+  return countMailbox(db, userId, 'unread');
 }
 
 type RawItem = {
@@ -80,11 +77,11 @@ type RawItem = {
 type MailboxListParams = { userId: number; window: number; limit: number; offset: number };
 
 /**
- * The mailbox's page as one statement, prepared per shape: each part reads at most the first
+ * The mailbox's page as one statement, prepared per filter: each part reads at most the first
  * `window` (offset + limit) of its own kind, newest first by its index, and only those are merged.
  */
-const listQueries = preparedShapes((key: string) => {
-  const which = partsOf(key);
+const listQueries = preparedShapes((filter: MailboxFilter) => {
+  const which = partsOf(filter);
   return (db: Executor, p: MailboxListParams) => {
     // Typed nulls: PostgreSQL gives an untyped null in a subquery the type text.
     const noticePart = sql`select * from (select 'notice' as type, n.id as id, n.created_at as at,
@@ -116,9 +113,8 @@ export async function listMailbox(
   options: { filter: MailboxFilter; limit: number; offset: number },
 ): Promise<{ items: MailboxItem[]; total: number }> {
   const { filter } = options;
-  const which: MailboxParts = { notices: filter !== 'conversations', conversations: filter !== 'notices', onlyUnread: filter === 'unread' };
-  const rows = await listQueries(partsKey(which)).all(db, { userId, window: options.offset + options.limit, limit: options.limit, offset: options.offset });
-  const total = await totalOfList(options, rows.length, () => countMailbox(db, userId, which));
+  const rows = await listQueries(filter).all(db, { userId, window: options.offset + options.limit, limit: options.limit, offset: options.offset });
+  const total = await totalOfList(options, rows.length, () => countMailbox(db, userId, filter));
   const items = rows.map((row): MailboxItem =>
     row.type === 'notice'
       ? { type: 'notice', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, kind: row.kind ?? '', params: row.params ?? '{}', link: row.link }
