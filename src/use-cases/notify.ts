@@ -1,6 +1,6 @@
 import { iso } from '../adapters/clock.js';
-import { insertNotice, insertNotices, listEmailPreferencesOf } from '../db/repositories/mailbox-repository.js';
-import { getUsersByIds, type Executor } from '../db/repositories/user-repository.js';
+import { getRecipientsByIds, insertNotice, insertNotices } from '../db/repositories/mailbox-repository.js';
+import type { Executor } from '../db/repositories/user-repository.js';
 import { isEmailWanted, noticeKinds, type NoticeKind } from '../domain/notifications.js';
 import type { MessageKey, TranslateParams } from '../i18n/index.js';
 import { renderAccountEmail } from './account-emails.js';
@@ -24,13 +24,13 @@ export type NoticeInput = {
  * The one way to tell users something: a notice in each one's mailbox and, unless they switched
  * that category off, the same notice by e-mail in their language. All are written with the
  * caller's transaction, so they exist exactly when the change that caused them does. Several
- * notices cost the same few statements as one (decision 017): recipients, notices, e-mail
- * choices and e-mails are each read or written at once.
+ * notices cost the same few statements as one (decision 017): the recipients with their e-mail
+ * choices, the notices and the e-mails are each read or written at once.
  */
 export async function notifyAll(db: Executor, deps: NotifyDeps, notices: readonly NoticeInput[]): Promise<void> {
   if (notices.length === 0) return;
   const recipientIds = notices.map((notice) => notice.recipientId);
-  const recipients = await getUsersByIds(db, recipientIds);
+  const recipients = await getRecipientsByIds(db, recipientIds);
   const createdAt = iso(deps.clock.now());
   const rows = notices.map((notice) => ({
     user_id: notice.recipientId,
@@ -45,10 +45,9 @@ export async function notifyAll(db: Executor, deps: NotifyDeps, notices: readonl
   if (notices.every((notice) => notice.link !== undefined)) await insertNotices(db, rows);
   else for (const row of rows) noticeIds.push(await insertNotice(db, row));
 
-  const preferences = await listEmailPreferencesOf(db, recipientIds);
   const emails = notices.flatMap((notice, i) => {
-    const recipient = recipients.get(notice.recipientId)!;
-    if (!isEmailWanted(noticeKinds[notice.kind], preferences.get(recipient.id)!)) return [];
+    const { user: recipient, emailPreferences } = recipients.get(notice.recipientId)!;
+    if (!isEmailWanted(noticeKinds[notice.kind], emailPreferences)) return [];
     const to = { ...recipient, email: notice.emailAddress ?? recipient.email };
     const email = renderAccountEmail(deps, to, {
       subjectKey: `notices.${notice.kind}.title` as MessageKey,

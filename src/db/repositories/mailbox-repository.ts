@@ -1,5 +1,6 @@
 import { sql, type Insertable } from 'kysely';
-import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable } from '../schema.js';
+import { DomainError } from '../../domain/errors.js';
+import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable, UserRow } from '../schema.js';
 import { preparedQuery, preparedShapes } from '../prepared.js';
 import { limitClause, totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
@@ -364,18 +365,36 @@ export async function findOrderThreadFile(db: Executor, fileId: number): Promise
 
 // ---- e-mail preferences ----
 
-/** Each user's e-mail choices (category → on or off; a category not stored is on), in one query. */
-export async function listEmailPreferencesOf(db: Executor, userIds: readonly number[]): Promise<Map<number, Map<string, boolean>>> {
-  const unique = [...new Set(userIds)];
-  const byUser = new Map(unique.map((id) => [id, new Map<string, boolean>()]));
-  if (unique.length === 0) return byUser;
-  const rows = await db.selectFrom('email_preferences').select(['user_id', 'category', 'is_enabled']).where('user_id', 'in', unique).execute();
-  for (const row of rows) byUser.get(row.user_id)?.set(row.category, row.is_enabled === 1);
-  return byUser;
+/**
+ * The users to be told something, each with their e-mail choices, in one statement (a notice's
+ * writes run inside the caller's transaction; on PostgreSQL every statement is a round trip).
+ * A missing user is NOT_FOUND, as with `getUsersByIds`.
+ */
+export async function getRecipientsByIds(db: Executor, ids: readonly number[]): Promise<Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>> {
+  const unique = [...new Set(ids)];
+  const recipients = new Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>();
+  if (unique.length === 0) return recipients;
+  const rows = await db
+    .selectFrom('users')
+    .leftJoin('email_preferences as e', 'e.user_id', 'users.id')
+    .selectAll('users')
+    .select(['e.category as preference_category', 'e.is_enabled as preference_enabled'])
+    .where('users.id', 'in', unique)
+    .execute();
+  for (const { preference_category: category, preference_enabled: enabled, ...user } of rows) {
+    let recipient = recipients.get(user.id);
+    if (!recipient) recipients.set(user.id, (recipient = { user, emailPreferences: new Map() }));
+    if (category !== null) recipient.emailPreferences.set(category, enabled === 1);
+  }
+  const missing = unique.find((id) => !recipients.has(id));
+  if (missing !== undefined) throw new DomainError('NOT_FOUND', { entity: 'user', id: missing });
+  return recipients;
 }
 
+/** A user's e-mail choices (category → on or off; a category not stored is on). */
 export async function listEmailPreferences(db: Executor, userId: number): Promise<Map<string, boolean>> {
-  return (await listEmailPreferencesOf(db, [userId])).get(userId)!;
+  const rows = await db.selectFrom('email_preferences').select(['category', 'is_enabled']).where('user_id', '=', userId).execute();
+  return new Map(rows.map((row) => [row.category, row.is_enabled === 1]));
 }
 
 export async function setEmailPreference(db: Executor, userId: number, category: string, isEnabled: boolean): Promise<void> {
