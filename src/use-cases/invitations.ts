@@ -1,8 +1,7 @@
 import { iso } from '../adapters/clock.js';
 import { isUniqueViolation } from '../db/errors.js';
 import {
-  findInvitation,
-  findOfferOfInvitation,
+  findInvitationForAction,
   insertOffer,
   listExpertAgenda,
   listExpertInvitations,
@@ -11,9 +10,8 @@ import {
   updateOffer,
   type ExpertInvitationItem,
 } from '../db/repositories/inquiry-repository.js';
-import { findProfile } from '../db/repositories/expert-repository.js';
 import type { Executor } from '../db/repositories/user-repository.js';
-import type { InquiryRow, InvitationRow } from '../db/schema.js';
+import type { InquiryRow, InvitationRow, OfferRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import {
   declineReasons,
@@ -47,7 +45,17 @@ export async function myAgenda(deps: Deps, actor: Actor, limit = 10): Promise<Aw
   return listExpertAgenda(deps.db, actor.id, limit);
 }
 
-export type ExpertAction = { trx: Executor; inquiry: InquiryRow; invitation: InvitationRow; now: Date; at: string };
+export type ExpertAction = {
+  trx: Executor;
+  inquiry: InquiryRow;
+  invitation: InvitationRow;
+  /** The name the customer knows the expert by (their profile's). */
+  expertName: string;
+  /** The offer the expert made on this invitation, whatever became of it. */
+  offer: Pick<OfferRow, 'id' | 'status'> | undefined;
+  now: Date;
+  at: string;
+};
 
 /**
  * Runs an expert's action on their invitation in one transaction: the inquiry is locked, must be
@@ -57,19 +65,16 @@ export type ExpertAction = { trx: Executor; inquiry: InquiryRow; invitation: Inv
 export async function actOnInvitation<T>(deps: Deps, actor: Actor, inquiryId: number, event: InvitationEvent, act: (action: ExpertAction) => Promise<T>): Promise<T> {
   return deps.db.transaction().execute(async (trx) => {
     const inquiry = await lockInquiry(trx, inquiryId, deps.engine === 'postgres');
-    const invitation = inquiry ? await findInvitation(trx, inquiryId, actor.id) : undefined;
-    if (!inquiry || !invitation) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
+    const found = inquiry ? await findInvitationForAction(trx, inquiryId, actor.id) : undefined;
+    if (!inquiry || !found) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
+    const { invitation } = found;
     if (inquiry.status !== 'open') throw new DomainError('INVALID_STATE', { entity: 'inquiry', status: inquiry.status, event });
     const now = deps.clock.now();
     if (now.getTime() >= Date.parse(inquiry.deadline_at)) throw new DomainError('DEADLINE_PASSED');
     if (event === 'offer' && invitation.status === 'offered') throw new DomainError('OFFER_EXISTS');
     nextInvitationStatus(invitation.status, event);
-    return act({ trx, inquiry, invitation, now, at: iso(now) });
+    return act({ trx, inquiry, ...found, now, at: iso(now) });
   });
-}
-
-async function expertName(trx: Executor, expertId: number): Promise<string> {
-  return (await findProfile(trx, expertId))?.display_name ?? '';
 }
 
 function offerColumns(input: OfferInput, at: string) {
@@ -94,16 +99,15 @@ function assertValidOffer(input: OfferInput, inquiry: InquiryRow, now: Date): vo
  */
 export async function makeOffer(deps: Deps, actor: Actor, inquiryId: number, input: OfferInput): Promise<void> {
   try {
-    await actOnInvitation(deps, actor, inquiryId, 'offer', async ({ trx, inquiry, invitation, now, at }) => {
+    await actOnInvitation(deps, actor, inquiryId, 'offer', async ({ trx, inquiry, invitation, expertName, offer: previous, now, at }) => {
       assertValidOffer(input, inquiry, now);
-      const previous = await findOfferOfInvitation(trx, invitation.id);
       if (previous) {
         await updateOffer(trx, previous.id, { status: 'active', ...offerColumns(input, at) });
       } else {
         await insertOffer(trx, { inquiry_id: inquiryId, invitation_id: invitation.id, expert_id: actor.id, status: 'active', ...offerColumns(input, at), created_at: at });
       }
       await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'offer'), responded_at: at, seen_at: invitation.seen_at ?? at, updated_at: at });
-      await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'offerReceived', params: { title: inquiry.title, expert: await expertName(trx, actor.id) }, link: `/inquiries/${inquiryId}#offers` });
+      await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'offerReceived', params: { title: inquiry.title, expert: expertName }, link: `/inquiries/${inquiryId}#offers` });
     });
   } catch (error) {
     // The same offer sent twice at once: the unique index on the invitation lets one through.
@@ -114,23 +118,21 @@ export async function makeOffer(deps: Deps, actor: Actor, inquiryId: number, inp
 
 /** The expert changes their active offer (price, dates, note); the customer is told. */
 export async function changeOffer(deps: Deps, actor: Actor, inquiryId: number, input: OfferInput): Promise<void> {
-  await actOnInvitation(deps, actor, inquiryId, 'changeOffer', async ({ trx, inquiry, invitation, now, at }) => {
-    const offer = await findOfferOfInvitation(trx, invitation.id);
+  await actOnInvitation(deps, actor, inquiryId, 'changeOffer', async ({ trx, inquiry, invitation, expertName, offer, now, at }) => {
     if (!offer) throw new DomainError('INVALID_STATE', { entity: 'invitation', status: invitation.status, event: 'changeOffer' });
     assertValidOffer(input, inquiry, now);
     await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, 'change'), ...offerColumns(input, at) });
-    await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'offerChanged', params: { title: inquiry.title, expert: await expertName(trx, actor.id) }, link: `/inquiries/${inquiryId}#offers` });
+    await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'offerChanged', params: { title: inquiry.title, expert: expertName }, link: `/inquiries/${inquiryId}#offers` });
   });
 }
 
 /** The expert withdraws their active offer; they may offer again while the inquiry is open. The customer is told. */
 export async function withdrawOffer(deps: Deps, actor: Actor, inquiryId: number): Promise<void> {
-  await actOnInvitation(deps, actor, inquiryId, 'withdrawOffer', async ({ trx, inquiry, invitation, at }) => {
-    const offer = await findOfferOfInvitation(trx, invitation.id);
+  await actOnInvitation(deps, actor, inquiryId, 'withdrawOffer', async ({ trx, inquiry, invitation, expertName, offer, at }) => {
     if (!offer) throw new DomainError('INVALID_STATE', { entity: 'invitation', status: invitation.status, event: 'withdrawOffer' });
     await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, 'withdraw'), updated_at: at });
     await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'withdrawOffer'), updated_at: at });
-    await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'offerWithdrawn', params: { title: inquiry.title, expert: await expertName(trx, actor.id) }, link: `/inquiries/${inquiryId}#offers` });
+    await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'offerWithdrawn', params: { title: inquiry.title, expert: expertName }, link: `/inquiries/${inquiryId}#offers` });
   });
 }
 
@@ -138,7 +140,7 @@ export async function withdrawOffer(deps: Deps, actor: Actor, inquiryId: number)
 export async function declineInvitation(deps: Deps, actor: Actor, inquiryId: number, input: { reason: string; note: string }): Promise<void> {
   if (!(declineReasons as readonly string[]).includes(input.reason)) throw new DomainError('VALIDATION', { fields: { reason: 'chooseReason' } });
   if ((input.reason as DeclineReason) === 'other' && input.note.trim() === '') throw new DomainError('VALIDATION', { fields: { declineNote: 'declineNoteRequired' } });
-  await actOnInvitation(deps, actor, inquiryId, 'decline', async ({ trx, inquiry, invitation, at }) => {
+  await actOnInvitation(deps, actor, inquiryId, 'decline', async ({ trx, inquiry, invitation, expertName, at }) => {
     await updateInvitation(trx, invitation.id, {
       status: nextInvitationStatus(invitation.status, 'decline'),
       decline_reason: input.reason,
@@ -147,6 +149,6 @@ export async function declineInvitation(deps: Deps, actor: Actor, inquiryId: num
       seen_at: invitation.seen_at ?? at,
       updated_at: at,
     });
-    await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'invitationDeclined', params: { title: inquiry.title, expert: await expertName(trx, actor.id) }, link: `/inquiries/${inquiryId}` });
+    await notify(trx, deps, { recipientId: inquiry.customer_id, kind: 'invitationDeclined', params: { title: inquiry.title, expert: expertName }, link: `/inquiries/${inquiryId}` });
   });
 }

@@ -205,6 +205,29 @@ export async function findInvitation(db: Executor, inquiryId: number, expertId: 
   return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('expert_id', '=', expertId).executeTakeFirst();
 }
 
+/**
+ * An expert's invitation to an inquiry as their actions need it, in one statement: with the name
+ * the customer knows them by and the offer they made on it, if any (one per invitation).
+ */
+export async function findInvitationForAction(
+  db: Executor,
+  inquiryId: number,
+  expertId: number,
+): Promise<{ invitation: InvitationRow; expertName: string; offer: Pick<OfferRow, 'id' | 'status'> | undefined } | undefined> {
+  const row = await db
+    .selectFrom('invitations')
+    .leftJoin('expert_profiles as p', 'p.user_id', 'invitations.expert_id')
+    .leftJoin('offers as o', 'o.invitation_id', 'invitations.id')
+    .selectAll('invitations')
+    .select(['p.display_name as action_expert_name', 'o.id as action_offer_id', 'o.status as action_offer_status'])
+    .where('invitations.inquiry_id', '=', inquiryId)
+    .where('invitations.expert_id', '=', expertId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { action_expert_name: expertName, action_offer_id: offerId, action_offer_status: offerStatus, ...invitation } = row;
+  return { invitation, expertName: expertName ?? '', offer: offerId !== null && offerStatus !== null ? { id: offerId, status: offerStatus } : undefined };
+}
+
 export async function findInvitationById(db: Executor, id: number): Promise<InvitationRow | undefined> {
   return db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
 }
