@@ -6,7 +6,7 @@ import { findInquiry, findInvitation, findOfferById, lockInquiry, updateInquiry 
 import { listMessages, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
 import { listOrderEntries } from '../db/repositories/ledger-repository.js';
 import {
-  findLiveOrderOfInquiry,
+  findOfferToOrder,
   findOrder,
   findPaymentOfOrder,
   insertOrder,
@@ -14,7 +14,7 @@ import {
   listOrdersOf,
   listPaymentEvents,
   listRefunds,
-  updatePayment,
+  updatePaymentOfOrder,
   type OrderListItem,
 } from '../db/repositories/order-repository.js';
 import { findProfile } from '../db/repositories/expert-repository.js';
@@ -43,13 +43,13 @@ export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, of
     created = await deps.db.transaction().execute(async (trx) => {
       const inquiry = await lockInquiry(trx, inquiryId, deps.engine === 'postgres');
       if (!inquiry || inquiry.customer_id !== actor.id) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
-      const offer = await findOfferById(trx, offerId);
+      const offer = await findOfferToOrder(trx, offerId);
       if (!offer || offer.inquiry_id !== inquiryId) throw new DomainError('NOT_FOUND', { entity: 'offer' });
-      if (await findLiveOrderOfInquiry(trx, inquiryId)) throw new DomainError('ORDER_EXISTS');
+      if (offer.live_order_id !== null) throw new DomainError('ORDER_EXISTS');
       const now = deps.clock.now();
       assertOfferOrderable({ status: offer.status, expiresAt: offer.expires_at }, { status: inquiry.status }, now);
       const at = iso(now);
-      const orderId = await insertOrder(trx, {
+      const order = await insertOrder(trx, {
         inquiry_id: inquiryId,
         offer_id: offer.id,
         customer_id: actor.id,
@@ -64,9 +64,9 @@ export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, of
       });
       await updateInquiry(trx, inquiryId, { status: nextInquiryStatus(inquiry.status, 'order'), updated_at: at });
       const payment = {
-        order_id: orderId,
+        order_id: order.id,
         provider: provider.name,
-        merchant_reference: merchantReferenceOf(orderId),
+        merchant_reference: merchantReferenceOf(order.id),
         provider_ref: null,
         payment_url: null,
         amount_cents: offer.price_cents,
@@ -77,7 +77,6 @@ export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, of
         settled_at: null,
       };
       const paymentId = await insertPayment(trx, payment);
-      const order = (await findOrder(trx, orderId))!;
       return { order, payment: { ...payment, id: paymentId, refunded_cents: 0 } };
     });
   } catch (error) {
@@ -96,11 +95,10 @@ export async function orderOffer(deps: Deps, actor: Actor, inquiryId: number, of
       returnUrl: `${deps.publicUrl}/payments/return/${provider.name}`,
       notificationUrl: `${deps.publicUrl}/payments/notify/${provider.name}`,
     });
-    await updatePayment(deps.db, created.payment.id, { provider_ref: started.providerRef, payment_url: started.paymentUrl, updated_at: iso(deps.clock.now()) });
+    const status = await updatePaymentOfOrder(deps.db, created.payment.id, { provider_ref: started.providerRef, payment_url: started.paymentUrl, updated_at: iso(deps.clock.now()) });
     // The timeout or the customer's cancel may have ended the order while the provider answered:
     // never send anyone to pay for an order that is no longer waiting for it.
-    const current = await findOrder(deps.db, created.order.id);
-    if (current?.status !== 'awaiting_payment') throw new DomainError('INVALID_STATE', { entity: 'order', status: current?.status ?? 'cancelled', event: 'pay' });
+    if (status !== 'awaiting_payment') throw new DomainError('INVALID_STATE', { entity: 'order', status: status ?? 'cancelled', event: 'pay' });
     return { orderId: created.order.id, paymentUrl: started.paymentUrl };
   } catch (error) {
     if (!(error instanceof PaymentProviderError)) throw error;

@@ -837,6 +837,33 @@ describe('an order that is not paid in time', () => {
     expect(textOf((await pay(s, again)).body)).toContain('Tasutud, töö käib');
   });
 
+  it('ended by the sweep while the provider answered, does not send the customer to pay', async () => {
+    const s = await scene();
+    const provider = t.deps.payments.provider;
+    const createPayment = provider.createPayment.bind(provider);
+    let started: Promise<unknown> | undefined;
+    provider.createPayment = async (input) => {
+      // The provider is slow: the time to pay runs out and the sweep cancels the order meanwhile.
+      t.clock.advance(31 * minute);
+      started = cancelOverduePayments(t.deps);
+      await started;
+      return createPayment(input);
+    };
+    try {
+      const refused = await order(s, s.winnerOffer);
+
+      expect(refused.status).toBe(409);
+      expect(refused.location).toBeUndefined();
+      expect(textOf(refused.body)).toContain('Tellimus on tühistatud.');
+      await expect(started).resolves.toBe(1);
+      const [cancelled] = await ordersOf(s.inquiryId);
+      expect(cancelled?.status).toBe('cancelled');
+      expect(await inquiryStatus(s.inquiryId)).toBe('open');
+    } finally {
+      provider.createPayment = createPayment;
+    }
+  });
+
   it('follows PAYMENT_TIMEOUT_MINUTES', async () => {
     await t.close();
     t = await createTestApp({ env: { PAYMENT_TIMEOUT_MINUTES: '10' } });

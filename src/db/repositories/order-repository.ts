@@ -1,14 +1,14 @@
 import { sql, type Insertable, type RawBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
-import type { OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
+import type { OfferRow, OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
 import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- orders ----
 
-export async function insertOrder(db: Executor, order: Insertable<OrdersTable>): Promise<number> {
-  const row = await db.insertInto('orders').values(order).returning('id').executeTakeFirstOrThrow();
-  return row.id;
+/** Writes a new order and gives it back as stored (with its id). */
+export async function insertOrder(db: Executor, order: Insertable<OrdersTable>): Promise<OrderRow> {
+  return db.insertInto('orders').values(order).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function findOrder(db: Executor, id: number): Promise<OrderRow | undefined> {
@@ -42,6 +42,16 @@ const liveOrderOfInquiry = preparedQuery((db, p: { inquiryId: number }) =>
 
 export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): Promise<OrderRow | undefined> {
   return liveOrderOfInquiry.first(db, { inquiryId });
+}
+
+/** An offer about to be ordered, with the id of its inquiry's live order if it has one, in one statement. */
+export async function findOfferToOrder(db: Executor, offerId: number): Promise<(OfferRow & { live_order_id: number | null }) | undefined> {
+  return db
+    .selectFrom('offers')
+    .selectAll('offers')
+    .select((eb) => eb.selectFrom('orders as o').select('o.id').whereRef('o.inquiry_id', '=', 'offers.inquiry_id').where(orderIsLive('o.status')).as('live_order_id'))
+    .where('offers.id', '=', offerId)
+    .executeTakeFirst();
 }
 
 /** Orders waiting for payment whose time to pay has run out, a batch at a time. */
@@ -110,6 +120,17 @@ export async function lockPayment(db: Executor, id: number, isPostgres: boolean)
 
 export async function updatePayment(db: Executor, id: number, changes: Updateable<PaymentsTable>): Promise<void> {
   await db.updateTable('payments').set(changes).where('id', '=', id).execute();
+}
+
+/** Changes a payment and tells what its order's status is now, in one statement. */
+export async function updatePaymentOfOrder(db: Executor, id: number, changes: Updateable<PaymentsTable>): Promise<OrderStatus | undefined> {
+  const row = await db
+    .updateTable('payments')
+    .set(changes)
+    .where('id', '=', id)
+    .returning((eb) => eb.selectFrom('orders').select('orders.status').whereRef('orders.id', '=', 'payments.order_id').as('order_status'))
+    .executeTakeFirst();
+  return row?.order_status ?? undefined;
 }
 
 export async function insertPaymentEvent(db: Executor, event: Insertable<PaymentEventsTable>): Promise<void> {
