@@ -51,7 +51,7 @@ import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { documentTypeById } from './document-types.js';
 import { fieldById, fieldView, type FieldView } from './fields.js';
-import { notify, notifyAll } from './notify.js';
+import { notify, notifyAll, type NoticeInput } from './notify.js';
 import { countAttempt, requireUnderLimit } from './rate-limits.js';
 import { recordFiles, withUploads, type UploadedPart } from './uploads.js';
 
@@ -78,17 +78,17 @@ async function assertActiveField(db: Executor, fieldId: number): Promise<void> {
   if (!field || field.is_active !== 1) throw new DomainError('VALIDATION', { fields: { fieldId: 'choiceInvalid' } });
 }
 
-async function notifyStaffOfGeneralInquiry(trx: Executor, deps: Deps, inquiryId: number, customerId: number, title: string): Promise<void> {
+/** The notices that tell moderators and admins of a general inquiry to triage. */
+async function staffNoticesOfGeneralInquiry(trx: Executor, inquiryId: number, customerId: number, title: string): Promise<NoticeInput[]> {
   const staffIds = (await listUserIdsWithRoles(trx, ['moderator', 'admin'])).filter((staffId) => staffId !== customerId);
-  await notifyAll(
-    trx,
-    deps,
-    staffIds.map((staffId) => ({ recipientId: staffId, kind: 'generalInquirySubmitted' as const, params: { title }, link: `/inquiries/${inquiryId}` })),
-  );
+  return staffIds.map((staffId) => ({ recipientId: staffId, kind: 'generalInquirySubmitted' as const, params: { title }, link: `/inquiries/${inquiryId}` }));
 }
 
-/** Invites experts to an inquiry (one invitation each) and tells each of them. */
-async function inviteExperts(trx: Executor, deps: Deps, inquiry: { id: number; title: string }, expertIds: readonly number[], isRandom: boolean, now: string): Promise<void> {
+/**
+ * Invites experts to an inquiry (one invitation each). Returns the notices that tell each of them,
+ * for the caller to send with its own (one `notifyAll`, the same few statements for all).
+ */
+async function inviteExperts(trx: Executor, inquiry: { id: number; title: string }, expertIds: readonly number[], isRandom: boolean, now: string): Promise<NoticeInput[]> {
   await insertInvitations(
     trx,
     expertIds.map((expertId) => ({
@@ -106,11 +106,7 @@ async function inviteExperts(trx: Executor, deps: Deps, inquiry: { id: number; t
       updated_at: now,
     })),
   );
-  await notifyAll(
-    trx,
-    deps,
-    expertIds.map((expertId) => ({ recipientId: expertId, kind: 'inquiryInvitation' as const, params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` })),
-  );
+  return expertIds.map((expertId) => ({ recipientId: expertId, kind: 'inquiryInvitation' as const, params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` }));
 }
 
 /**
@@ -168,9 +164,10 @@ export async function createInquiry(deps: Deps, actor: Actor, input: InquiryInpu
         closed_at: null,
       });
       for (const fileId of await recordFiles(trx, kept, actor.id, now)) await attachInquiryFile(trx, id, fileId);
-      await notify(trx, deps, { recipientId: actor.id, kind: 'inquiryReceived', params: { title: input.title }, link: `/inquiries/${id}` });
-      if (isGeneral) await notifyStaffOfGeneralInquiry(trx, deps, id, actor.id, input.title);
-      else await inviteExperts(trx, deps, { id, title: input.title }, [...new Set(input.expertIds)], false, at);
+      const told = isGeneral
+        ? await staffNoticesOfGeneralInquiry(trx, id, actor.id, input.title)
+        : await inviteExperts(trx, { id, title: input.title }, [...new Set(input.expertIds)], false, at);
+      await notifyAll(trx, deps, [{ recipientId: actor.id, kind: 'inquiryReceived', params: { title: input.title }, link: `/inquiries/${id}` }, ...told]);
       // Counted in the same transaction: a count written after the commit could fail on its own
       // (a full disk) and answer an error for an inquiry that was in fact sent.
       await countAttempt({ db: trx, clock: deps.clock }, limit);
@@ -464,19 +461,22 @@ export async function assignField(deps: Deps, actor: Actor, inquiryId: number, f
     );
     const at = iso(now);
     await updateInquiry(trx, inquiryId, { status, field_id: fieldId, triaged_by: actor.id, triaged_at: at, random_pool_size: pool.length, updated_at: at });
-    await inviteExperts(trx, deps, inquiry, picked, true, at);
+    const invitationNotices = await inviteExperts(trx, inquiry, picked, true, at);
     await recordAudit(trx, deps, actor, 'inquiry_triaged', { type: 'inquiry', id: inquiryId }, {
       before: { status: inquiry.status, fieldId: inquiry.field_id },
       after: { status, fieldId, poolSize: pool.length, invitedExpertIds: picked },
     });
     const field = await findField(trx, fieldId);
     const customer = await getUserById(trx, inquiry.customer_id);
-    await notify(trx, deps, {
-      recipientId: inquiry.customer_id,
-      kind: 'inquiryTriaged',
-      params: { title: inquiry.title, count: picked.length, field: field ? fieldView(field, customer.locale).name : '' },
-      link: `/inquiries/${inquiryId}`,
-    });
+    await notifyAll(trx, deps, [
+      ...invitationNotices,
+      {
+        recipientId: inquiry.customer_id,
+        kind: 'inquiryTriaged',
+        params: { title: inquiry.title, count: picked.length, field: field ? fieldView(field, customer.locale).name : '' },
+        link: `/inquiries/${inquiryId}`,
+      },
+    ]);
     return { invited: picked.length };
   });
 }
