@@ -12,7 +12,9 @@
  * connections, measures throughput and p50/p99 of
  *   - the directory (all experts, one field) and a public profile, anonymously (served from memory
  *     for PUBLIC_PAGE_CACHE_SECONDS, decision 014), and the field page and profile signed in (rendered);
- *   - My menu of the busiest expert, an inquiry's page as its customer and as an invited expert,
+ *   - My menu of the busiest expert (given 12 new and 12 opened invitations on top of what the seed
+ *     gave them, so that the menu shows its full 10 + 10 rows on both data sets: `seedOpenWork`),
+ *     an inquiry's page as its customer and as an invited expert,
  *     the busiest expert's mailbox and their long thread, with real sessions;
  *   - creating an inquiry (POST /inquiries, multipart, to 5 experts), making an offer and
  *     ordering one (sandbox provider), with real sessions and CSRF tokens taken from pages;
@@ -98,6 +100,8 @@ const serverNodeOptions = process.env['BENCH_NODE_OPTIONS']?.split(' ').filter(B
 const targets = { signedIn: 0.25, publicPage: 0.6, p99Ms: 50, fullToTenth: 0.7 };
 /** Inquiries one customer sends in the write test before the next takes over (the daily limit is 30). */
 const inquiriesPerCustomer = 25;
+/** New and waiting invitations added for the expert whose My menu is measured (the menu shows 10 of each). */
+const openWorkEach = 12;
 const sessionDeps = { clock: systemClock, session: { idleMs: 2 * 3_600_000, absoluteMs: 168 * 3_600_000 } };
 const dayMs = 86_400_000;
 const hourMs = 3_600_000;
@@ -308,55 +312,85 @@ async function seedConversations(
  * Open inquiries for the write test, each sent to one writer expert (who makes an offer on it)
  * and two others who have offered already (the customer orders one of theirs).
  */
+/** Open inquiries in a field, ten days before their deadline; returns their ids. */
+async function insertOpenInquiries(trx: Db, plan: { count: number; fieldId: number; customers: number[]; title: string; at: string; deadline: string }): Promise<number[]> {
+  const inquiriesBefore = await lastId(trx, 'inquiries');
+  await insertInBatches(
+    trx,
+    'inquiries',
+    Array.from({ length: plan.count }, (_, j) => ({
+      customer_id: plan.customers[j % plan.customers.length]!,
+      kind: 'consultation',
+      is_general: 0,
+      field_id: plan.fieldId,
+      document_type_id: null,
+      purpose: null,
+      title: `${plan.title} nr ${j + 1}`,
+      description: 'Kirjeldus sellest, mis juhtus, ja millised dokumendid mul on. '.repeat(4),
+      language: 'et',
+      status: 'open',
+      deadline_at: plan.deadline,
+      wished_by: null,
+      triaged_by: null,
+      triaged_at: null,
+      triage_note: null,
+      random_pool_size: null,
+      created_at: plan.at,
+      updated_at: plan.at,
+      closed_at: null,
+    })),
+    500,
+  );
+  return idsAfter(trx, 'inquiries', inquiriesBefore);
+}
+
+/** An invitation as seeded: new, seen (opened, not answered) or offered. */
+function invitationRow(inquiryId: number, expertId: number, status: 'new' | 'seen' | 'offered', at: string) {
+  return {
+    inquiry_id: inquiryId,
+    expert_id: expertId,
+    status,
+    question_state: 'none',
+    conversation_id: null,
+    is_random: 0,
+    decline_reason: null,
+    decline_note: null,
+    seen_at: status === 'new' ? null : at,
+    responded_at: status === 'offered' ? at : null,
+    reminded_at: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+/**
+ * Open work for the expert whose My menu is measured: `each` new invitations and `each` opened
+ * ones waiting for them, on open inquiries of their own. With `each` above the menu's 10 rows a
+ * part, the menu shows the same 10 + 10 rows on the full data and on its tenth, however much open
+ * work the seed happened to give them: the two figures then compare the same page.
+ */
+async function seedOpenWork(db: Db, plan: { expertId: number; fieldId: number; customers: number[]; each: number }): Promise<void> {
+  const nowMs = Date.now();
+  const at = new Date(nowMs - hourMs).toISOString();
+  const deadline = new Date(nowMs + 10 * dayMs).toISOString();
+  await db.transaction().execute(async (trx) => {
+    const inquiryIds = await insertOpenInquiries(trx, { count: 2 * plan.each, fieldId: plan.fieldId, customers: plan.customers, title: 'Koormustest: vajan nõu (eksperdi töölaual)', at, deadline });
+    await insertInBatches(
+      trx,
+      'invitations',
+      inquiryIds.map((id, j) => invitationRow(id, plan.expertId, j < plan.each ? 'new' : 'seen', at)),
+    );
+  });
+}
+
 async function seedWritePool(db: Db, plan: { size: number; fieldId: number; writers: number[]; orderers: number[]; competitors: [number, number] }): Promise<Pick<WritePool, 'offers' | 'orders'>> {
   const nowMs = Date.now();
   const at = new Date(nowMs - hourMs).toISOString();
   const deadline = new Date(nowMs + 10 * dayMs).toISOString();
   return db.transaction().execute(async (trx) => {
-    const inquiriesBefore = await lastId(trx, 'inquiries');
-    await insertInBatches(
-      trx,
-      'inquiries',
-      Array.from({ length: plan.size }, (_, j) => ({
-        customer_id: plan.orderers[j % plan.orderers.length]!,
-        kind: 'consultation',
-        is_general: 0,
-        field_id: plan.fieldId,
-        document_type_id: null,
-        purpose: null,
-        title: `Koormustest: vajan nõu (ootel nr ${j + 1})`,
-        description: 'Kirjeldus sellest, mis juhtus, ja millised dokumendid mul on. '.repeat(4),
-        language: 'et',
-        status: 'open',
-        deadline_at: deadline,
-        wished_by: null,
-        triaged_by: null,
-        triaged_at: null,
-        triage_note: null,
-        random_pool_size: null,
-        created_at: at,
-        updated_at: at,
-        closed_at: null,
-      })),
-      500,
-    );
-    const inquiryIds = await idsAfter(trx, 'inquiries', inquiriesBefore);
+    const inquiryIds = await insertOpenInquiries(trx, { count: plan.size, fieldId: plan.fieldId, customers: plan.orderers, title: 'Koormustest: vajan nõu (ootel)', at, deadline });
     const invitationsBefore = await lastId(trx, 'invitations');
-    const invitation = (inquiryId: number, expertId: number, hasOffered: boolean) => ({
-      inquiry_id: inquiryId,
-      expert_id: expertId,
-      status: hasOffered ? 'offered' : 'new',
-      question_state: 'none',
-      conversation_id: null,
-      is_random: 0,
-      decline_reason: null,
-      decline_note: null,
-      seen_at: hasOffered ? at : null,
-      responded_at: hasOffered ? at : null,
-      reminded_at: null,
-      created_at: at,
-      updated_at: at,
-    });
+    const invitation = (inquiryId: number, expertId: number, hasOffered: boolean) => invitationRow(inquiryId, expertId, hasOffered ? 'offered' : 'new', at);
     await insertInBatches(
       trx,
       'invitations',
@@ -401,6 +435,8 @@ async function seedDataset(engine: string, database: BenchDatabase, counts: Coun
   const messagesStarted = performance.now();
   const threads = await seedConversations(db, { messages: counts.messages, longThread: Math.max(20, Math.round(counts.messages / 500)), busiestExpertId: busiestId, seed: 2028 });
   const messagesMs = performance.now() - messagesStarted;
+  const fieldId = marketplace.fieldIds[Math.min(6, marketplace.fieldIds.length - 1)]!;
+  await seedOpenWork(db, { expertId: busiestId, fieldId, customers: marketplace.customerIds.slice(0, 24), each: openWorkEach });
 
   const open = await db
     .selectFrom('inquiries as q')
@@ -430,7 +466,6 @@ async function seedDataset(engine: string, database: BenchDatabase, counts: Coun
   );
   if (threads.longThreadId === undefined) console.warn(`${engine} ${label}: no threads were seeded (BENCH_MESSAGES=0?): the thread page is measured on a missing thread`);
 
-  const fieldId = marketplace.fieldIds[Math.min(6, marketplace.fieldIds.length - 1)]!;
   const dataset: Dataset = {
     marketplace,
     busiestExpert: { id: busiestId, invitations: busiestCounts.all },
@@ -463,7 +498,7 @@ async function seedDataset(engine: string, database: BenchDatabase, counts: Coun
     note: `${((performance.now() - started) / 1000).toFixed(1)} s (inquiries ${(marketplaceMs / 1000).toFixed(1)} s, messages ${(messagesMs / 1000).toFixed(1)} s)`,
   });
   console.log(
-    `${engine} ${label}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; busiest expert ${busiestId} (${busiestCounts.all} invitations), ` +
+    `${engine} ${label}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; busiest expert ${busiestId} (${busiestCounts.all} invitations, + ${openWorkEach} new and ${openWorkEach} opened on open inquiries), ` +
       `inquiry ${open.id} (${dataset.inquiry.invitations} invitations, ${dataset.inquiry.offers} offers), mailbox of ${mailboxUserId} (${mailboxConversations} threads, the long one ${dataset.mailbox.threadMessages} messages)`,
   );
   return dataset;
