@@ -18,8 +18,8 @@ import {
   lockInquiry,
   markInvitationSeen,
   updateInquiry,
-  updateInvitation,
-  updateOffer,
+  updateInvitations,
+  updateOffers,
   type AvailableExpert,
   type CustomerInquiryItem,
   type InquiryFile,
@@ -45,6 +45,7 @@ import {
   pickRandomly,
   type InquiryInput,
   type InquiryRole,
+  type InvitationStatus,
 } from '../domain/inquiries.js';
 import { isStaff, type Actor, type Locale } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
@@ -385,22 +386,30 @@ export async function cancelInquiry(deps: Deps, actor: Actor, inquiryId: number)
 
 /**
  * Closes every open invitation of an inquiry (and its active offer) on `cancel` or `expire`,
- * and tells each of those experts.
+ * and tells each of those experts. Invitations that end in the same status are written in one
+ * statement, the offers in one, the notices together: a few statements however many experts.
  */
 export async function closeInvitations(trx: Executor, deps: Deps, inquiry: InquiryRow, event: 'cancel' | 'expire', now: string): Promise<number[]> {
   const open = await listOpenInvitations(trx, inquiry.id);
-  const offers = new Map((await listOffersOfInquiry(trx, inquiry.id, ['active'])).map((o) => [o.invitation_id, o]));
+  const byNextStatus = new Map<InvitationStatus, number[]>();
   for (const invitation of open) {
-    await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, event), updated_at: now });
-    const offer = offers.get(invitation.id);
-    if (offer) await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, event), updated_at: now });
-    await notify(trx, deps, {
+    const next = nextInvitationStatus(invitation.status, event);
+    byNextStatus.set(next, [...(byNextStatus.get(next) ?? []), invitation.id]);
+  }
+  for (const [status, ids] of byNextStatus) await updateInvitations(trx, ids, { status, updated_at: now });
+  const openIds = new Set(open.map((i) => i.id));
+  const offers = (await listOffersOfInquiry(trx, inquiry.id, ['active'])).filter((offer) => openIds.has(offer.invitation_id));
+  if (offers.length > 0) await updateOffers(trx, offers.map((offer) => offer.id), { status: nextOfferStatus('active', event), updated_at: now });
+  await notifyAll(
+    trx,
+    deps,
+    open.map((invitation) => ({
       recipientId: invitation.expert_id,
-      kind: event === 'cancel' ? 'inquiryCancelled' : 'invitationExpired',
+      kind: event === 'cancel' ? ('inquiryCancelled' as const) : ('invitationExpired' as const),
       params: { title: inquiry.title },
       link: `/inquiries/${inquiry.id}`,
-    });
-  }
+    })),
+  );
   return open.map((i) => i.expert_id);
 }
 
@@ -418,15 +427,13 @@ export async function extendDeadline(deps: Deps, actor: Actor, inquiryId: number
     if (day <= deadlineDayOf(inquiry.deadline_at)) throw new DomainError('VALIDATION', { fields: { deadline: 'deadlineNotLater' } });
     const at = iso(now);
     await updateInquiry(trx, inquiryId, { status, deadline_at: iso(endOfTallinnDay(day)), updated_at: at });
-    for (const invitation of await listOpenInvitations(trx, inquiryId)) {
-      await updateInvitation(trx, invitation.id, { reminded_at: null, updated_at: at });
-      await notify(trx, deps, {
-        recipientId: invitation.expert_id,
-        kind: 'inquiryDeadlineExtended',
-        params: { title: inquiry.title, date: day },
-        link: `/inquiries/${inquiryId}`,
-      });
-    }
+    const open = await listOpenInvitations(trx, inquiryId);
+    await updateInvitations(trx, open.map((invitation) => invitation.id), { reminded_at: null, updated_at: at });
+    await notifyAll(
+      trx,
+      deps,
+      open.map((invitation) => ({ recipientId: invitation.expert_id, kind: 'inquiryDeadlineExtended' as const, params: { title: inquiry.title, date: day }, link: `/inquiries/${inquiryId}` })),
+    );
   });
 }
 

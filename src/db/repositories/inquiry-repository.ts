@@ -236,6 +236,11 @@ export async function updateInvitation(db: Executor, id: number, changes: Update
   await db.updateTable('invitations').set(changes).where('id', '=', id).execute();
 }
 
+/** The same change to several invitations, in one statement. */
+export async function updateInvitations(db: Executor, ids: readonly number[], changes: Updateable<InvitationsTable>): Promise<void> {
+  if (ids.length > 0) await db.updateTable('invitations').set(changes).where('id', 'in', ids).execute();
+}
+
 /** Marks a new invitation seen (a no-op when it has moved on meanwhile). */
 export async function markInvitationSeen(db: Executor, id: number, status: InvitationStatus, now: string): Promise<void> {
   await db.updateTable('invitations').set({ status, seen_at: now, updated_at: now }).where('id', '=', id).where('status', '=', 'new').execute();
@@ -498,6 +503,11 @@ export async function insertOffer(db: Executor, offer: Insertable<OffersTable>):
 
 export async function updateOffer(db: Executor, id: number, changes: Updateable<OffersTable>): Promise<void> {
   await db.updateTable('offers').set(changes).where('id', '=', id).execute();
+}
+
+/** The same change to several offers, in one statement. */
+export async function updateOffers(db: Executor, ids: readonly number[], changes: Updateable<OffersTable>): Promise<void> {
+  if (ids.length > 0) await db.updateTable('offers').set(changes).where('id', 'in', ids).execute();
 }
 
 /** An inquiry's offers of the given statuses, cheapest first; key: the statuses, comma-separated. */
