@@ -37,7 +37,7 @@ import {
 import { hasRole, isStaff, type Actor } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
-import { notify } from './notify.js';
+import { notify, notifyAll } from './notify.js';
 import { recordFiles, withPhoto, type KeptFile, type UploadedPart } from './uploads.js';
 
 export type { ApplicationInput } from '../domain/experts.js';
@@ -78,15 +78,17 @@ async function recordPhoto(trx: Executor, photo: KeptFile | undefined, actor: Ac
 
 /** Tells every moderator and admin (but the applicant, who may not review it) that an application waits for review. */
 async function notifyReviewers(trx: Executor, deps: Deps, applicationId: number, applicant: { id: number; name: string }): Promise<void> {
-  for (const reviewerId of await listUserIdsWithRoles(trx, ['moderator', 'admin'])) {
-    if (reviewerId === applicant.id) continue;
-    await notify(trx, deps, {
+  const reviewerIds = (await listUserIdsWithRoles(trx, ['moderator', 'admin'])).filter((reviewerId) => reviewerId !== applicant.id);
+  await notifyAll(
+    trx,
+    deps,
+    reviewerIds.map((reviewerId) => ({
       recipientId: reviewerId,
-      kind: 'expertApplicationSubmitted',
+      kind: 'expertApplicationSubmitted' as const,
       params: { name: applicant.name },
       link: `/admin/expert-applications/${applicationId}`,
-    });
-  }
+    })),
+  );
 }
 
 /**

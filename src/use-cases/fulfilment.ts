@@ -25,7 +25,7 @@ import type { Actor } from '../domain/roles.js';
 import { assertMessageNotEmpty, startConversation, writeMessage } from './conversations.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
-import { notify } from './notify.js';
+import { notify, notifyAll } from './notify.js';
 import { heldForOrder, record, refundThroughProvider } from './payments.js';
 import { recordFiles, withUploads, type UploadedPart } from './uploads.js';
 
@@ -123,9 +123,11 @@ export async function autoAcceptDue(deps: Deps): Promise<{ accepted: number; rem
       const title = (await findInquiry(trx, order.inquiry_id))?.title ?? '';
       if (order.auto_accept_at <= at) {
         await accept(trx, deps, order, at, 'automatic');
-        for (const recipientId of [order.customer_id, order.expert_id]) {
-          await notify(trx, deps, { recipientId, kind: 'autoAccepted', params: { title }, link: `/orders/${order.id}` });
-        }
+        await notifyAll(
+          trx,
+          deps,
+          [order.customer_id, order.expert_id].map((recipientId) => ({ recipientId, kind: 'autoAccepted' as const, params: { title }, link: `/orders/${order.id}` })),
+        );
         result.accepted += 1;
       } else if (!order.reminded_at) {
         await updateOrder(trx, order.id, { reminded_at: at });
@@ -221,10 +223,11 @@ export async function openDispute(deps: Deps, actor: Actor, orderId: number, rea
     await onOrder(deps, actor, orderId, ['customer', 'expert'], async ({ trx, order, role, at, title }) => {
       await updateOrder(trx, orderId, { status: nextOrderStatus(order.status, 'dispute'), auto_accept_at: null, updated_at: at });
       await insertDispute(trx, { order_id: orderId, opened_by: actor.id, reason, status: 'open', resolution: null, refund_cents: null, release_cents: null, note: null, resolved_by: null, resolved_at: null, created_at: at });
-      await notify(trx, deps, { recipientId: role === 'customer' ? order.expert_id : order.customer_id, kind: 'disputeOpened', params: { title }, link: `/orders/${orderId}` });
-      for (const staffId of await listUserIdsWithRoles(trx, ['moderator', 'admin'])) {
-        await notify(trx, deps, { recipientId: staffId, kind: 'disputeOpenedStaff', params: { title, order: orderId }, link: `/orders/${orderId}` });
-      }
+      const staffIds = await listUserIdsWithRoles(trx, ['moderator', 'admin']);
+      await notifyAll(trx, deps, [
+        { recipientId: role === 'customer' ? order.expert_id : order.customer_id, kind: 'disputeOpened', params: { title }, link: `/orders/${orderId}` },
+        ...staffIds.map((staffId) => ({ recipientId: staffId, kind: 'disputeOpenedStaff' as const, params: { title, order: orderId }, link: `/orders/${orderId}` })),
+      ]);
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new DomainError('INVALID_STATE', { entity: 'order', status: 'disputed', event: 'dispute' });
@@ -286,9 +289,11 @@ export async function resolveDispute(deps: Deps, actor: Actor, orderId: number, 
       after: { resolution: decision.resolution, refundCents: refund, releaseCents: released, note: decision.note },
     });
     const title = (await findInquiry(trx, locked.inquiry_id))?.title ?? '';
-    for (const recipientId of [locked.customer_id, locked.expert_id]) {
-      await notify(trx, deps, { recipientId, kind: 'disputeResolved', params: { title, note: decision.note }, link: `/orders/${orderId}` });
-    }
+    await notifyAll(
+      trx,
+      deps,
+      [locked.customer_id, locked.expert_id].map((recipientId) => ({ recipientId, kind: 'disputeResolved' as const, params: { title, note: decision.note }, link: `/orders/${orderId}` })),
+    );
   });
 }
 

@@ -45,13 +45,13 @@ import {
   pickRandomly,
   type InquiryInput,
   type InquiryRole,
-  type InvitationStatus,
 } from '../domain/inquiries.js';
 import { isStaff, type Actor, type Locale } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { documentTypeById } from './document-types.js';
 import { fieldById, fieldView, type FieldView } from './fields.js';
+import { moveInvitations } from './invitations.js';
 import { notify, notifyAll, type NoticeInput } from './notify.js';
 import { countAttempt, requireUnderLimit } from './rate-limits.js';
 import { recordFiles, withUploads, type UploadedPart } from './uploads.js';
@@ -391,12 +391,7 @@ export async function cancelInquiry(deps: Deps, actor: Actor, inquiryId: number)
  */
 export async function closeInvitations(trx: Executor, deps: Deps, inquiry: InquiryRow, event: 'cancel' | 'expire', now: string): Promise<number[]> {
   const open = await listOpenInvitations(trx, inquiry.id);
-  const byNextStatus = new Map<InvitationStatus, number[]>();
-  for (const invitation of open) {
-    const next = nextInvitationStatus(invitation.status, event);
-    byNextStatus.set(next, [...(byNextStatus.get(next) ?? []), invitation.id]);
-  }
-  for (const [status, ids] of byNextStatus) await updateInvitations(trx, ids, { status, updated_at: now });
+  await moveInvitations(trx, open, event, { updated_at: now });
   const openIds = new Set(open.map((i) => i.id));
   const offers = (await listOffersOfInquiry(trx, inquiry.id, ['active'])).filter((offer) => openIds.has(offer.invitation_id));
   if (offers.length > 0) await updateOffers(trx, offers.map((offer) => offer.id), { status: nextOfferStatus('active', event), updated_at: now });

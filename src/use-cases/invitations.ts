@@ -7,6 +7,7 @@ import {
   listExpertInvitations,
   lockInquiry,
   updateInvitation,
+  updateInvitations,
   updateOffer,
   type ExpertInvitationItem,
 } from '../db/repositories/inquiry-repository.js';
@@ -23,6 +24,7 @@ import {
   type InquiryKind,
   type InvitationEvent,
   type InvitationFilter,
+  type InvitationStatus,
   type OfferInput,
 } from '../domain/inquiries.js';
 import type { Actor } from '../domain/roles.js';
@@ -75,6 +77,19 @@ export async function actOnInvitation<T>(deps: Deps, actor: Actor, inquiryId: nu
     nextInvitationStatus(invitation.status, event);
     return act({ trx, inquiry, ...found, now, at: iso(now) });
   });
+}
+
+/**
+ * Moves several invitations by one event of their lifecycle, each group that ends in the same
+ * status in one statement (with `changes` besides the status).
+ */
+export async function moveInvitations(trx: Executor, invitations: readonly InvitationRow[], event: InvitationEvent, changes: { updated_at: string }): Promise<void> {
+  const byNextStatus = new Map<InvitationStatus, number[]>();
+  for (const invitation of invitations) {
+    const next = nextInvitationStatus(invitation.status, event);
+    byNextStatus.set(next, [...(byNextStatus.get(next) ?? []), invitation.id]);
+  }
+  for (const [status, ids] of byNextStatus) await updateInvitations(trx, ids, { ...changes, status });
 }
 
 function offerColumns(input: OfferInput, at: string) {

@@ -3,13 +3,13 @@ import { iso } from '../adapters/clock.js';
 import { PaymentProviderError, PaymentVerificationError, type VerifiedPaymentStatus } from '../adapters/payments/provider.js';
 import {
   findInquiry,
-  findOfferById,
   listActiveOffers,
   listInvitationsOfInquiry,
   lockInquiry,
   updateInquiry,
   updateInvitation,
   updateOffer,
+  updateOffers,
 } from '../db/repositories/inquiry-repository.js';
 import { accountBalance, appendTransaction, ledgerTotal, listBalances, type AccountBalance } from '../db/repositories/ledger-repository.js';
 import { revealMembers } from '../db/repositories/mailbox-repository.js';
@@ -28,7 +28,7 @@ import {
   updatePayment,
   updateRefund,
 } from '../db/repositories/order-repository.js';
-import { getUserById, listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
+import { getUsersByIds, listUserIdsWithRoles, type Executor } from '../db/repositories/user-repository.js';
 import { formatMoney } from '../i18n/format.js';
 import type { OrderRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
@@ -38,7 +38,8 @@ import { nextOrderStatus, nextPaymentStatus, orderIdOfReference, paymentOutcomeO
 import { isStaff, type Actor } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
-import { notify } from './notify.js';
+import { moveInvitations } from './invitations.js';
+import { notify, notifyAll, type NoticeInput } from './notify.js';
 
 /** Appends a checked ledger transaction in the caller's transaction. */
 export async function record(trx: Executor, transaction: LedgerTransaction, now: string): Promise<void> {
@@ -87,30 +88,41 @@ export async function applyPaymentOutcome(deps: Deps, paymentId: number, result:
 }
 
 async function notifyStaff(trx: Executor, deps: Deps, kind: 'latePayment', order: OrderRow): Promise<void> {
-  for (const staffId of await listUserIdsWithRoles(trx, ['moderator', 'admin'])) {
-    await notify(trx, deps, { recipientId: staffId, kind, params: { order: order.id }, link: `/orders/${order.id}` });
-  }
+  const staffIds = await listUserIdsWithRoles(trx, ['moderator', 'admin']);
+  await notifyAll(trx, deps, staffIds.map((staffId) => ({ recipientId: staffId, kind, params: { order: order.id }, link: `/orders/${order.id}` })));
 }
 
+/**
+ * The payment went through: the order's offer is ordered and the others lose, the winner's
+ * invitation wins and the other open ones lose, and everyone is told (the winner, the others
+ * who still had a say, the customer), each group of changes in one statement.
+ */
 async function completeOrder(trx: Executor, deps: Deps, order: OrderRow, now: string): Promise<void> {
   await updateOrder(trx, order.id, { status: nextOrderStatus(order.status, 'paymentSucceeded'), paid_at: now, updated_at: now });
   const inquiry = (await lockInquiry(trx, order.inquiry_id, deps.engine === 'postgres'))!;
-  const ordered = await findOfferById(trx, order.offer_id);
-  for (const offer of await listActiveOffers(trx, order.inquiry_id)) {
-    await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, offer.id === ordered?.id ? 'order' : 'lose'), updated_at: now });
+  const offers = await listActiveOffers(trx, order.inquiry_id);
+  const [ordered, others] = partition(offers, (offer) => offer.id === order.offer_id);
+  for (const offer of ordered) await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, 'order'), updated_at: now });
+  await updateOffers(trx, others.map((offer) => offer.id), { status: nextOfferStatus('active', 'lose'), updated_at: now });
+
+  const invitations = await listInvitationsOfInquiry(trx, order.inquiry_id);
+  const [won, rest] = partition(invitations, (invitation) => invitation.expert_id === order.expert_id);
+  const lost = rest.filter((invitation) => invitation.status === 'new' || invitation.status === 'seen' || invitation.status === 'offered');
+  for (const invitation of won) {
+    await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'win'), updated_at: now });
+    if (invitation.conversation_id) await revealMembers(trx, invitation.conversation_id);
   }
-  for (const invitation of await listInvitationsOfInquiry(trx, order.inquiry_id)) {
-    const isWinner = invitation.expert_id === order.expert_id;
-    if (isWinner) {
-      await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'win'), updated_at: now });
-      if (invitation.conversation_id) await revealMembers(trx, invitation.conversation_id);
-      await notify(trx, deps, { recipientId: invitation.expert_id, kind: 'orderPaidExpert', params: { title: inquiry.title }, link: `/orders/${order.id}` });
-    } else if (invitation.status === 'new' || invitation.status === 'seen' || invitation.status === 'offered') {
-      await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'lose'), updated_at: now });
-      await notify(trx, deps, { recipientId: invitation.expert_id, kind: 'offerNotChosen', params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` });
-    }
-  }
-  await notify(trx, deps, { recipientId: order.customer_id, kind: 'orderPaidCustomer', params: { title: inquiry.title }, link: `/orders/${order.id}` });
+  await moveInvitations(trx, lost, 'lose', { updated_at: now });
+  const notices: NoticeInput[] = invitations.flatMap((invitation): NoticeInput[] => {
+    if (won.includes(invitation)) return [{ recipientId: invitation.expert_id, kind: 'orderPaidExpert', params: { title: inquiry.title }, link: `/orders/${order.id}` }];
+    if (lost.includes(invitation)) return [{ recipientId: invitation.expert_id, kind: 'offerNotChosen', params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` }];
+    return [];
+  });
+  await notifyAll(trx, deps, [...notices, { recipientId: order.customer_id, kind: 'orderPaidCustomer', params: { title: inquiry.title }, link: `/orders/${order.id}` }]);
+}
+
+function partition<T>(items: readonly T[], isIn: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(isIn), items.filter((item) => !isIn(item))];
 }
 
 async function cancelOrder(trx: Executor, deps: Deps, order: OrderRow, now: string): Promise<void> {
@@ -273,15 +285,17 @@ export async function refundThroughProvider(deps: Deps, orderId: number, input: 
     await updatePayment(trx, payment.id, { refunded_cents: payment.refunded_cents + input.amountCents, updated_at: now });
     await record(trx, refundTransaction(orderId, input.amountCents), now);
     const inquiry = await findInquiry(trx, prepared.order.inquiry_id);
-    for (const recipientId of [prepared.order.customer_id, prepared.order.expert_id]) {
-      const recipient = await getUserById(trx, recipientId);
-      await notify(trx, deps, {
-        recipientId,
-        kind: 'refundIssued',
+    const parties = await getUsersByIds(trx, [prepared.order.customer_id, prepared.order.expert_id]);
+    await notifyAll(
+      trx,
+      deps,
+      [...parties.values()].map((recipient) => ({
+        recipientId: recipient.id,
+        kind: 'refundIssued' as const,
         params: { title: inquiry?.title ?? '', amount: formatMoney(recipient.locale, input.amountCents) },
         link: `/orders/${orderId}`,
-      });
-    }
+      })),
+    );
   });
   if (result.status !== 'SUCCESSFUL' && result.status !== 'PENDING') throw new DomainError('PAYMENT_UNAVAILABLE');
 }
