@@ -12,6 +12,7 @@ import {
   listCustomerInquiries,
   listInquiryFiles,
   listInvitationsOfInquiry,
+  listInvitationsWithOffers,
   listOffersOfInquiry,
   listOpenInvitations,
   listTriageQueue,
@@ -24,6 +25,7 @@ import {
   type CustomerInquiryItem,
   type InquiryFile,
   type InvitationWithExpert,
+  type OfferOnPage,
   type TriageItem,
 } from '../db/repositories/inquiry-repository.js';
 import { listThreads, type MessageWithFiles } from '../db/repositories/mailbox-repository.js';
@@ -41,7 +43,6 @@ import {
   nextInquiryStatus,
   nextInvitationStatus,
   nextOfferStatus,
-  offerStatuses,
   pickRandomly,
   type InquiryInput,
   type InquiryRole,
@@ -190,7 +191,7 @@ export type OfferView = {
   updatedAt: string;
 };
 
-function offerView(offer: OfferRow): OfferView {
+function offerView(offer: OfferOnPage): OfferView {
   return {
     id: offer.id,
     status: offer.status,
@@ -283,10 +284,9 @@ async function inquiryView(deps: Deps, inquiry: InquiryRow, locale: Locale): Pro
 
 const threadLength = 50;
 
-function invitationViews(invitations: InvitationWithExpert[], offers: OfferRow[], threads: Map<number, MessageWithFiles[]>): InvitationView[] {
-  const offerOf = new Map(offers.map((o) => [o.invitation_id, o]));
+function invitationViews(invitations: (InvitationWithExpert & { offer: OfferOnPage | undefined })[], threads: Map<number, MessageWithFiles[]>): InvitationView[] {
   return invitations.map((i) => {
-    const offer = offerOf.get(i.id);
+    const { offer } = i;
     return {
       id: i.id,
       expertId: i.expert_id,
@@ -316,20 +316,19 @@ export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, lo
   const found = await findInquiryWithLiveOrder(deps.db, inquiryId);
   if (!found) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
   const { inquiry, liveOrder } = found;
-  const all = await listInvitationsOfInquiry(deps.db, inquiryId);
+  const all = await listInvitationsWithOffers(deps.db, inquiryId);
   const role = inquiryRoleOf(actor, { customerId: inquiry.customer_id, invitedExpertIds: all.map((i) => i.expert_id) });
   const visible = role === 'expert' ? all.filter((i) => i.expert_id === actor.id) : all;
   if (role === 'expert') await markSeen(deps, visible[0]!);
   // Everything else at once: who may see what is settled above.
   const conversationIds = visible.flatMap((i) => (i.conversation_id ? [i.conversation_id] : []));
-  const [offers, view, files, threads, moderator] = await Promise.all([
-    listOffersOfInquiry(deps.db, inquiryId, offerStatuses),
+  const [view, files, threads, moderator] = await Promise.all([
     inquiryView(deps, inquiry, locale),
     listInquiryFiles(deps.db, inquiryId),
     listThreads(deps.db, conversationIds, { limit: threadLength }),
     isStaff(actor) && inquiry.is_general === 1 && inquiry.triaged_by ? getUserById(deps.db, inquiry.triaged_by) : undefined,
   ]);
-  const invitations = invitationViews(visible, offers, threads);
+  const invitations = invitationViews(visible, threads);
   const triage: TriageRecord | undefined =
     isStaff(actor) && view.isGeneral ? { moderatorName: moderator?.name, at: inquiry.triaged_at, poolSize: inquiry.random_pool_size } : undefined;
   const order = liveOrder && (role !== 'expert' || liveOrder.expertId === actor.id) ? { id: liveOrder.id, status: liveOrder.status } : undefined;

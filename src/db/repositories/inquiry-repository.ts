@@ -281,6 +281,52 @@ export async function listInvitationsOfInquiry(db: Executor, inquiryId: number):
   return invitationsOfInquiry.all(db, { inquiryId });
 }
 
+/** What an inquiry's page shows of an offer. */
+export type OfferOnPage = Pick<OfferRow, 'id' | 'status' | 'price_cents' | 'delivery_date' | 'note' | 'valid_until' | 'expires_at' | 'updated_at'>;
+
+/** Every invitation of an inquiry as `listInvitationsOfInquiry`, each with its offer if one was made (one per invitation). */
+const invitationsWithOffersOfInquiry = preparedQuery((db, params: { inquiryId: number }) =>
+  db
+    .selectFrom('invitations as i')
+    .innerJoin('expert_profiles as p', 'p.user_id', 'i.expert_id')
+    .leftJoin('offers as o', 'o.invitation_id', 'i.id')
+    .selectAll('i')
+    .select(['p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
+    .select([
+      'o.id as offer_id',
+      'o.status as offer_status',
+      'o.price_cents as offer_price_cents',
+      'o.delivery_date as offer_delivery_date',
+      'o.note as offer_note',
+      'o.valid_until as offer_valid_until',
+      'o.expires_at as offer_expires_at',
+      'o.updated_at as offer_updated_at',
+    ])
+    .where('i.inquiry_id', '=', params.inquiryId)
+    .orderBy('i.id'),
+);
+
+/** An inquiry's invitations with their offers, in one statement (its page needs both). */
+export async function listInvitationsWithOffers(db: Executor, inquiryId: number): Promise<(InvitationWithExpert & { offer: OfferOnPage | undefined })[]> {
+  const rows = await invitationsWithOffersOfInquiry.all(db, { inquiryId });
+  return rows.map(({ offer_id, offer_status, offer_price_cents, offer_delivery_date, offer_note, offer_valid_until, offer_expires_at, offer_updated_at, ...invitation }) => ({
+    ...invitation,
+    offer:
+      offer_id === null
+        ? undefined
+        : {
+            id: offer_id,
+            status: offer_status!,
+            price_cents: offer_price_cents!,
+            delivery_date: offer_delivery_date!,
+            note: offer_note!,
+            valid_until: offer_valid_until!,
+            expires_at: offer_expires_at!,
+            updated_at: offer_updated_at!,
+          },
+  }));
+}
+
 export type ExpertInvitationItem = {
   id: number;
   inquiryId: number;
