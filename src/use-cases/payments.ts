@@ -285,11 +285,12 @@ export async function refundThroughProvider(deps: Deps, orderId: number, input: 
     await updatePayment(trx, payment.id, { refunded_cents: payment.refunded_cents + input.amountCents, updated_at: now });
     await record(trx, refundTransaction(orderId, input.amountCents), now);
     const inquiry = await findInquiry(trx, prepared.order.inquiry_id);
-    const parties = await getUsersByIds(trx, [prepared.order.customer_id, prepared.order.expert_id]);
+    const partyIds = [prepared.order.customer_id, prepared.order.expert_id];
+    const parties = await getUsersByIds(trx, partyIds);
     await notifyAll(
       trx,
       deps,
-      [...parties.values()].map((recipient) => ({
+      partyIds.map((id) => parties.get(id)!).map((recipient) => ({
         recipientId: recipient.id,
         kind: 'refundIssued' as const,
         params: { title: inquiry?.title ?? '', amount: formatMoney(recipient.locale, input.amountCents) },

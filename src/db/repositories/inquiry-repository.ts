@@ -224,8 +224,8 @@ export async function findInvitationForAction(
     .where('invitations.expert_id', '=', expertId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { action_expert_name: expertName, action_offer_id: offerId, action_offer_status: offerStatus, ...invitation } = row;
-  return { invitation, expertName: expertName ?? '', offer: offerId !== null && offerStatus !== null ? { id: offerId, status: offerStatus } : undefined };
+  const offer = row.action_offer_id !== null && row.action_offer_status !== null ? { id: row.action_offer_id, status: row.action_offer_status } : undefined;
+  return { invitation: row, expertName: row.action_expert_name ?? '', offer };
 }
 
 export async function findInvitationById(db: Executor, id: number): Promise<InvitationRow | undefined> {
@@ -309,22 +309,25 @@ const invitationsWithOffersOfInquiry = preparedQuery((db, params: { inquiryId: n
 /** An inquiry's invitations with their offers, in one statement (its page needs both). */
 export async function listInvitationsWithOffers(db: Executor, inquiryId: number): Promise<(InvitationWithExpert & { offer: OfferOnPage | undefined })[]> {
   const rows = await invitationsWithOffersOfInquiry.all(db, { inquiryId });
-  return rows.map(({ offer_id, offer_status, offer_price_cents, offer_delivery_date, offer_note, offer_valid_until, offer_expires_at, offer_updated_at, ...invitation }) => ({
-    ...invitation,
-    offer:
-      offer_id === null
-        ? undefined
-        : {
-            id: offer_id,
-            status: offer_status!,
-            price_cents: offer_price_cents!,
-            delivery_date: offer_delivery_date!,
-            note: offer_note!,
-            valid_until: offer_valid_until!,
-            expires_at: offer_expires_at!,
-            updated_at: offer_updated_at!,
-          },
-  }));
+  // The offer is added to each row as it is: a copy without the offer's columns (object rest)
+  // would cost more than the statement it saves.
+  return rows.map((row) =>
+    Object.assign(row, {
+      offer:
+        row.offer_id === null
+          ? undefined
+          : {
+              id: row.offer_id,
+              status: row.offer_status!,
+              price_cents: row.offer_price_cents!,
+              delivery_date: row.offer_delivery_date!,
+              note: row.offer_note!,
+              valid_until: row.offer_valid_until!,
+              expires_at: row.offer_expires_at!,
+              updated_at: row.offer_updated_at!,
+            },
+    }),
+  );
 }
 
 export type ExpertInvitationItem = {

@@ -381,10 +381,10 @@ export async function getRecipientsByIds(db: Executor, ids: readonly number[]): 
     .select(['e.category as preference_category', 'e.is_enabled as preference_enabled'])
     .where('users.id', 'in', unique)
     .execute();
-  for (const { preference_category: category, preference_enabled: enabled, ...user } of rows) {
-    let recipient = recipients.get(user.id);
-    if (!recipient) recipients.set(user.id, (recipient = { user, emailPreferences: new Map() }));
-    if (category !== null) recipient.emailPreferences.set(category, enabled === 1);
+  for (const row of rows) {
+    let recipient = recipients.get(row.id);
+    if (!recipient) recipients.set(row.id, (recipient = { user: row, emailPreferences: new Map() }));
+    if (row.preference_category !== null) recipient.emailPreferences.set(row.preference_category, row.preference_enabled === 1);
   }
   const missing = unique.find((id) => !recipients.has(id));
   if (missing !== undefined) throw new DomainError('NOT_FOUND', { entity: 'user', id: missing });
