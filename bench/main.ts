@@ -390,11 +390,10 @@ async function seedWritePool(db: Db, plan: { size: number; fieldId: number; writ
   return db.transaction().execute(async (trx) => {
     const inquiryIds = await insertOpenInquiries(trx, { count: plan.size, fieldId: plan.fieldId, customers: plan.orderers, title: 'Koormustest: vajan nõu (ootel)', at, deadline });
     const invitationsBefore = await lastId(trx, 'invitations');
-    const invitation = (inquiryId: number, expertId: number, hasOffered: boolean) => invitationRow(inquiryId, expertId, hasOffered ? 'offered' : 'new', at);
     await insertInBatches(
       trx,
       'invitations',
-      inquiryIds.flatMap((id, j) => [invitation(id, plan.writers[j % plan.writers.length]!, false), invitation(id, plan.competitors[0], true), invitation(id, plan.competitors[1], true)]),
+      inquiryIds.flatMap((id, j) => [invitationRow(id, plan.writers[j % plan.writers.length]!, 'new', at), invitationRow(id, plan.competitors[0], 'offered', at), invitationRow(id, plan.competitors[1], 'offered', at)]),
     );
     const invitationIds = await idsAfter(trx, 'invitations', invitationsBefore);
     const offersBefore = await lastId(trx, 'offers');

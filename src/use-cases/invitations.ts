@@ -87,7 +87,9 @@ export async function moveInvitations(trx: Executor, invitations: readonly Invit
   const byNextStatus = new Map<InvitationStatus, number[]>();
   for (const invitation of invitations) {
     const next = nextInvitationStatus(invitation.status, event);
-    byNextStatus.set(next, [...(byNextStatus.get(next) ?? []), invitation.id]);
+    const ids = byNextStatus.get(next) ?? [];
+    if (ids.length === 0) byNextStatus.set(next, ids);
+    ids.push(invitation.id);
   }
   for (const [status, ids] of byNextStatus) await updateInvitations(trx, ids, { ...changes, status });
 }

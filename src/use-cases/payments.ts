@@ -39,7 +39,7 @@ import { isStaff, type Actor } from '../domain/roles.js';
 import { recordAudit } from './audit.js';
 import type { Deps } from './deps.js';
 import { moveInvitations } from './invitations.js';
-import { notify, notifyAll, type NoticeInput } from './notify.js';
+import { notify, notifyAll } from './notify.js';
 
 /** Appends a checked ledger transaction in the caller's transaction. */
 export async function record(trx: Executor, transaction: LedgerTransaction, now: string): Promise<void> {
@@ -101,28 +101,23 @@ async function completeOrder(trx: Executor, deps: Deps, order: OrderRow, now: st
   await updateOrder(trx, order.id, { status: nextOrderStatus(order.status, 'paymentSucceeded'), paid_at: now, updated_at: now });
   const inquiry = (await lockInquiry(trx, order.inquiry_id, deps.engine === 'postgres'))!;
   const offers = await listActiveOffers(trx, order.inquiry_id);
-  const [ordered, others] = partition(offers, (offer) => offer.id === order.offer_id);
-  for (const offer of ordered) await updateOffer(trx, offer.id, { status: nextOfferStatus(offer.status, 'order'), updated_at: now });
-  await updateOffers(trx, others.map((offer) => offer.id), { status: nextOfferStatus('active', 'lose'), updated_at: now });
+  const ordered = offers.find((offer) => offer.id === order.offer_id);
+  if (ordered) await updateOffer(trx, ordered.id, { status: nextOfferStatus(ordered.status, 'order'), updated_at: now });
+  await updateOffers(trx, offers.filter((offer) => offer !== ordered).map((offer) => offer.id), { status: nextOfferStatus('active', 'lose'), updated_at: now });
 
   const invitations = await listInvitationsOfInquiry(trx, order.inquiry_id);
-  const [won, rest] = partition(invitations, (invitation) => invitation.expert_id === order.expert_id);
-  const lost = rest.filter((invitation) => invitation.status === 'new' || invitation.status === 'seen' || invitation.status === 'offered');
-  for (const invitation of won) {
-    await updateInvitation(trx, invitation.id, { status: nextInvitationStatus(invitation.status, 'win'), updated_at: now });
-    if (invitation.conversation_id) await revealMembers(trx, invitation.conversation_id);
+  const won = invitations.find((invitation) => invitation.expert_id === order.expert_id);
+  const lost = invitations.filter((invitation) => invitation !== won && (invitation.status === 'new' || invitation.status === 'seen' || invitation.status === 'offered'));
+  if (won) {
+    await updateInvitation(trx, won.id, { status: nextInvitationStatus(won.status, 'win'), updated_at: now });
+    if (won.conversation_id) await revealMembers(trx, won.conversation_id);
   }
   await moveInvitations(trx, lost, 'lose', { updated_at: now });
-  const notices: NoticeInput[] = invitations.flatMap((invitation): NoticeInput[] => {
-    if (won.includes(invitation)) return [{ recipientId: invitation.expert_id, kind: 'orderPaidExpert', params: { title: inquiry.title }, link: `/orders/${order.id}` }];
-    if (lost.includes(invitation)) return [{ recipientId: invitation.expert_id, kind: 'offerNotChosen', params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` }];
-    return [];
-  });
-  await notifyAll(trx, deps, [...notices, { recipientId: order.customer_id, kind: 'orderPaidCustomer', params: { title: inquiry.title }, link: `/orders/${order.id}` }]);
-}
-
-function partition<T>(items: readonly T[], isIn: (item: T) => boolean): [T[], T[]] {
-  return [items.filter(isIn), items.filter((item) => !isIn(item))];
+  await notifyAll(trx, deps, [
+    ...(won ? [{ recipientId: won.expert_id, kind: 'orderPaidExpert' as const, params: { title: inquiry.title }, link: `/orders/${order.id}` }] : []),
+    ...lost.map((invitation) => ({ recipientId: invitation.expert_id, kind: 'offerNotChosen' as const, params: { title: inquiry.title }, link: `/inquiries/${inquiry.id}` })),
+    { recipientId: order.customer_id, kind: 'orderPaidCustomer', params: { title: inquiry.title }, link: `/orders/${order.id}` },
+  ]);
 }
 
 async function cancelOrder(trx: Executor, deps: Deps, order: OrderRow, now: string): Promise<void> {
@@ -290,10 +285,10 @@ export async function refundThroughProvider(deps: Deps, orderId: number, input: 
     await notifyAll(
       trx,
       deps,
-      partyIds.map((id) => parties.get(id)!).map((recipient) => ({
-        recipientId: recipient.id,
+      partyIds.map((id) => ({
+        recipientId: id,
         kind: 'refundIssued' as const,
-        params: { title: inquiry?.title ?? '', amount: formatMoney(recipient.locale, input.amountCents) },
+        params: { title: inquiry?.title ?? '', amount: formatMoney(parties.get(id)!.locale, input.amountCents) },
         link: `/orders/${orderId}`,
       })),
     );
