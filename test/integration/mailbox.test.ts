@@ -429,6 +429,23 @@ describe('the mailbox list', () => {
       expect(relLink(second.body, 'prev')).toBe('/mailbox?filter=notices');
     });
 
+    it('“unread” counts only unread items for its pages', async () => {
+      const me = await signedInUser(t);
+      const bob = await signedInUser(t);
+      for (let i = 0; i < 21; i += 1) {
+        await passwordNotice(me.user.id);
+        t.clock.advance(minute);
+      }
+      for (const notice of itemsOf((await me.browser.get('/mailbox?filter=notices')).body).slice(0, 2)) await me.browser.get(notice.href);
+      for (const subject of ['Vestlus A', 'Vestlus B', 'Vestlus C']) await conversation(subject, me.user, bob.user);
+      expect(itemsOf((await me.browser.get('/mailbox?filter=conversations')).body).map((i) => i.isUnread)).toEqual([false, false, false]);
+
+      const page = await me.browser.get('/mailbox?filter=unread');
+
+      expect(itemsOf(page.body)).toHaveLength(19);
+      expect(page.body).not.toContain('class="pagination"');
+    });
+
     it('has no page links while everything fits on one page', async () => {
       const { browser, user } = await signedInUser(t);
       for (let i = 0; i < 20; i += 1) await passwordNotice(user.id);

@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type RawBuilder } from 'kysely';
 import { DomainError } from '../../domain/errors.js';
 import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable, UserRow } from '../schema.js';
 import { preparedQuery, preparedShapes } from '../prepared.js';
@@ -37,19 +37,24 @@ export async function markNoticeRead(db: Executor, id: number, userId: number, n
 /** What a filter reads: notices, conversations, and whether only unread ones. */
 const partsOf = (filter: MailboxFilter) => ({ notices: filter !== 'conversations', conversations: filter !== 'notices', onlyUnread: filter === 'unread' });
 
-/** Two index counts in one statement, prepared per filter (`preparedShapes`). */
+/** A filter's two index counts, as SQL: the notices and the conversations it shows (0 for a kind it leaves out). */
+function totalsOf(which: ReturnType<typeof partsOf>, userId: number): { notices: RawBuilder<number>; conversations: RawBuilder<number> } {
+  return {
+    notices: which.notices ? sql<number>`(select count(*) from notices where user_id = ${userId}${which.onlyUnread ? sql` and read_at is null` : sql``})` : sql<number>`0`,
+    conversations: which.conversations
+      ? sql<number>`(select count(*) from conversation_members where user_id = ${userId}${which.onlyUnread ? sql` and unread_count > 0` : sql``})`
+      : sql<number>`0`,
+  };
+}
+
+/** The two counts alone, in one statement, prepared per filter (`preparedShapes`). */
 const countQueries = preparedShapes((filter: MailboxFilter) => {
   const which = partsOf(filter);
-  return (db: Executor, p: { userId: number }) =>
-    db.selectNoFrom((eb) => {
-      let notices = eb.selectFrom('notices').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', p.userId);
-      let conversations = eb.selectFrom('conversation_members').select(eb.fn.countAll<number>().as('n')).where('user_id', '=', p.userId);
-      if (which.onlyUnread) {
-        notices = notices.where('read_at', 'is', null);
-        conversations = conversations.where('unread_count', '>', 0);
-      }
-      return [(which.notices ? notices : eb.lit(0)).as('notices'), (which.conversations ? conversations : eb.lit(0)).as('conversations')];
-    });
+  return (db: Executor, p: { userId: number }) => {
+    const totals = totalsOf(which, p.userId);
+    const query = sql<{ notices: number | string; conversations: number | string }>`select ${totals.notices} as notices, ${totals.conversations} as conversations`;
+    return { compile: () => query.compile(db) };
+  };
 });
 
 /** How many notices and conversations a user has under a filter (only the unread ones under 'unread'). */
@@ -64,6 +69,9 @@ export async function countUnread(db: Executor, userId: number): Promise<number>
 }
 
 type RawItem = {
+  /** The filter's totals of each kind, on every row (`totalsOf`). */
+  notices_total: number | string;
+  conversations_total: number | string;
   type: string;
   id: number;
   at: string;
@@ -97,7 +105,11 @@ const listQueries = preparedShapes((filter: MailboxFilter) => {
       where m.user_id = ${p.userId}${which.onlyUnread ? sql` and m.unread_count > 0` : sql``}
       order by m.last_activity_at desc, c.id desc ${limitClause(p.window)}) as conversation_items`;
     const parts = [...(which.notices ? [noticePart] : []), ...(which.conversations ? [conversationPart] : [])];
-    const query = sql<RawItem>`select * from (${sql.join(parts, sql` union all `)}) items order by at desc, type, id desc ${limitClause(p.limit)} offset ${p.offset}`;
+    // The totals come with the page (one statement, not two, when the page is full); uncorrelated,
+    // each is counted once per statement on both engines.
+    const totals = totalsOf(which, p.userId);
+    const query = sql<RawItem>`select items.*, ${totals.notices} as notices_total, ${totals.conversations} as conversations_total
+      from (${sql.join(parts, sql` union all `)}) items order by at desc, type, id desc ${limitClause(p.limit)} offset ${p.offset}`;
     return { compile: () => query.compile(db) };
   };
 });
@@ -115,7 +127,8 @@ export async function listMailbox(
 ): Promise<{ items: MailboxItem[]; total: number }> {
   const { filter } = options;
   const rows = await listQueries(filter).all(db, { userId, window: options.offset + options.limit, limit: options.limit, offset: options.offset });
-  const total = await totalOfList(options, rows.length, () => countMailbox(db, userId, filter));
+  const first = rows[0];
+  const total = first ? Number(first.notices_total) + Number(first.conversations_total) : await totalOfList(options, 0, () => countMailbox(db, userId, filter));
   const items = rows.map((row): MailboxItem =>
     row.type === 'notice'
       ? { type: 'notice', id: row.id, at: row.at, isUnread: Number(row.is_unread) === 1, kind: row.kind ?? '', params: row.params ?? '{}', link: row.link }
