@@ -40,12 +40,15 @@ export async function resolveSession(deps: Pick<Deps, 'db' | 'clock' | 'session'
   const session = await findSessionWithUser(deps.db, idHash);
   if (!session) return undefined;
   const now = deps.clock.now();
-  const idleCutoff = isoPlus(now, -deps.session.idleMs);
-  if (session.blocked_at !== null || session.expires_at <= iso(now) || session.last_seen_at <= idleCutoff) {
+  // Compared as instants: the stored times are ISO strings, and parsing two is cheaper than
+  // writing two new ones for every request.
+  const nowMs = now.getTime();
+  const lastSeenMs = Date.parse(session.last_seen_at);
+  if (session.blocked_at !== null || Date.parse(session.expires_at) <= nowMs || lastSeenMs <= nowMs - deps.session.idleMs) {
     await deleteSession(deps.db, idHash);
     return undefined;
   }
-  if (now.getTime() - new Date(session.last_seen_at).getTime() > touchIntervalMs) {
+  if (nowMs - lastSeenMs > touchIntervalMs) {
     // Bookkeeping only: when it cannot be written (a full disk answers SQLITE_FULL) the page is
     // still shown, and the next request tries again. Otherwise every signed-in page would fail.
     await touchSession(deps.db, idHash, iso(now)).catch(() => undefined);
