@@ -589,6 +589,7 @@ async function startPortal(database: BenchDatabase, dataDir: string): Promise<Se
       LOG_LEVEL: logLevel,
       RUN_WORKER: 'false',
       SEED_DEMO: 'false',
+      KONSULT_CONCAT: process.env['KONSULT_CONCAT'] ?? '',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -876,7 +877,8 @@ async function measureDatabase(engine: string, database: BenchDatabase, dataset:
 
     const context = { engine, scale: scaleName, portal, bare };
     let readRss = 0;
-    for (const page of pages.filter((p) => isChosen(p.key))) {
+    const chosenPages = pages.filter((p) => isChosen(p.key));
+    for (const page of chosenPages) {
       const portalRequest = encodeRequest(portal.base, page.spec);
       const bareRequest = encodeRequest(bare.base, page.spec);
       const { rss } = await comparePair(
@@ -889,7 +891,8 @@ async function measureDatabase(engine: string, database: BenchDatabase, dataset:
       readRss = Math.max(readRss, rss);
     }
     let writeRss = 0;
-    for (const write of writes.filter((w) => isChosen(w.key))) {
+    const chosenWrites = writes.filter((w) => isChosen(w.key));
+    for (const write of chosenWrites) {
       const bareRequests = write.replay.map((spec) => encodeRequest(bare!.base, spec));
       let k = 0;
       const before = await countRows(db);
@@ -909,7 +912,12 @@ async function measureDatabase(engine: string, database: BenchDatabase, dataset:
     results.push({
       engine,
       what: `${prefix}: server RSS under load`,
-      note: `at ready ${portal.readyRss.toFixed(0)} MB; largest during the reads ${readRss.toFixed(0)} MB${writes.length ? `, during the writes ${writeRss.toFixed(0)} MB` : ''}`,
+      // Only what was measured: BENCH_ONLY may leave out the reads or the writes.
+      note: [
+        `at ready ${portal.readyRss.toFixed(0)} MB`,
+        ...(chosenPages.length ? [`largest during the reads ${readRss.toFixed(0)} MB`] : []),
+        ...(chosenWrites.length ? [`largest during the writes ${writeRss.toFixed(0)} MB`] : []),
+      ].join('; '),
     });
   } finally {
     await bare?.stop();
