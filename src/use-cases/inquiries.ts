@@ -4,13 +4,12 @@ import { findField } from '../db/repositories/field-repository.js';
 import {
   attachInquiryFile,
   findInquiry,
-  findInquiryWithLiveOrder,
+  findInquiryForPage,
   findInquiryFile,
   insertInquiry,
   insertInvitations,
   listAvailableExperts,
   listCustomerInquiries,
-  listInquiryFiles,
   listInvitationsOfInquiry,
   listInvitationsWithOffers,
   listOffersOfInquiry,
@@ -313,18 +312,17 @@ function invitationViews(invitations: (InvitationWithExpert & { offer: OfferOnPa
  * The customer's contact data is in none of it.
  */
 export async function getInquiry(deps: Deps, actor: Actor, inquiryId: number, locale: Locale): Promise<InquiryDetail> {
-  const found = await findInquiryWithLiveOrder(deps.db, inquiryId);
+  const found = await findInquiryForPage(deps.db, inquiryId);
   if (!found) throw new DomainError('NOT_FOUND', { entity: 'inquiry' });
-  const { inquiry, liveOrder } = found;
+  const { inquiry, liveOrder, files } = found;
   const all = await listInvitationsWithOffers(deps.db, inquiryId);
   const role = inquiryRoleOf(actor, { customerId: inquiry.customer_id, invitedExpertIds: all.map((i) => i.expert_id) });
   const visible = role === 'expert' ? all.filter((i) => i.expert_id === actor.id) : all;
   if (role === 'expert') await markSeen(deps, visible[0]!);
   // Everything else at once: who may see what is settled above.
   const conversationIds = visible.flatMap((i) => (i.conversation_id ? [i.conversation_id] : []));
-  const [view, files, threads, moderator] = await Promise.all([
+  const [view, threads, moderator] = await Promise.all([
     inquiryView(deps, inquiry, locale),
-    listInquiryFiles(deps.db, inquiryId),
     listThreads(deps.db, conversationIds, { limit: threadLength }),
     isStaff(actor) && inquiry.is_general === 1 && inquiry.triaged_by ? getUserById(deps.db, inquiry.triaged_by) : undefined,
   ]);

@@ -371,6 +371,18 @@ describe('sending a field inquiry', () => {
     expect((await t.browser().get(link!)).status).toBe(303);
   });
 
+  it('several files are listed once each, in the order they were attached', async () => {
+    const s = await scene();
+    const names = ['1-politsei-akt.pdf', '2-arve.pdf', '3-kiri.pdf'];
+
+    const sent = await send(s.customer.browser, inquiryForm(s, { expertIds: [String(s.anna.id)], description: '' }), names.map((name) => pdf(name)));
+
+    expect(sent.status).toBe(303);
+    const page = await s.customer.browser.follow(sent);
+    const listed = [...page.body.matchAll(/<a href="\/inquiries\/\d+\/files\/\d+" download>([^<]+)<\/a>/g)].map((m) => m[1]);
+    expect(listed).toEqual(names);
+  });
+
   it('a document inquiry names one of the default document types and its purpose, and the page shows both', async () => {
     const s = await scene();
     const form = await s.customer.browser.get(`/inquiries/new?kind=document&field=${s.field.id}`);

@@ -23,22 +23,41 @@ export async function findInquiry(db: Executor, id: number): Promise<InquiryRow 
 /** The order of an inquiry that is not cancelled, as its page needs it. */
 export type LiveOrder = { id: number; status: OrderStatus; expertId: number };
 
-const inquiryWithLiveOrder = preparedQuery((db, p: { id: number }) =>
+export type InquiryFile = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>;
+
+const inquiryForPage = preparedQuery((db, p: { id: number }) =>
   db
     .selectFrom('inquiries as q')
     .leftJoin('orders as o', (join) => join.onRef('o.inquiry_id', '=', 'q.id').on(orderIsLive('o.status')))
+    .leftJoin('inquiry_files as qf', 'qf.inquiry_id', 'q.id')
+    .leftJoin('files as f', 'f.id', 'qf.file_id')
     .selectAll('q')
     .select(['o.id as live_order_id', 'o.status as live_order_status', 'o.expert_id as live_order_expert_id'])
-    .where('q.id', '=', p.id),
+    .select(['f.id as file_id', 'f.original_name as file_original_name', 'f.content_type as file_content_type', 'f.size_bytes as file_size_bytes'])
+    .where('q.id', '=', p.id)
+    .orderBy('f.id'),
 );
 
-/** An inquiry with its live order, if any, in one statement (an inquiry's page needs both). */
-export async function findInquiryWithLiveOrder(db: Executor, id: number): Promise<{ inquiry: InquiryRow; liveOrder: LiveOrder | undefined } | undefined> {
-  const row = await inquiryWithLiveOrder.first(db, { id });
-  if (!row) return undefined;
-  const { live_order_id, live_order_status, live_order_expert_id, ...inquiry } = row;
+/**
+ * An inquiry with its live order, if any, and its files, in one statement (an inquiry's page
+ * needs all three): a row per file, the inquiry's on each (one row when it has none).
+ */
+export async function findInquiryForPage(
+  db: Executor,
+  id: number,
+): Promise<{ inquiry: InquiryRow; liveOrder: LiveOrder | undefined; files: InquiryFile[] } | undefined> {
+  const rows = await inquiryForPage.all(db, { id });
+  const first = rows[0];
+  if (!first) return undefined;
+  const { live_order_id, live_order_status, live_order_expert_id, file_id: _fileId, file_original_name: _name, file_content_type: _type, file_size_bytes: _size, ...inquiry } = first;
   const liveOrder = live_order_id !== null && live_order_status !== null && live_order_expert_id !== null ? { id: live_order_id, status: live_order_status, expertId: live_order_expert_id } : undefined;
-  return { inquiry, liveOrder };
+  const files: InquiryFile[] = [];
+  for (const row of rows) {
+    if (row.file_id !== null && row.file_original_name !== null && row.file_content_type !== null && row.file_size_bytes !== null) {
+      files.push({ id: row.file_id, original_name: row.file_original_name, content_type: row.file_content_type, size_bytes: row.file_size_bytes });
+    }
+  }
+  return { inquiry, liveOrder, files };
 }
 
 /** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
@@ -54,21 +73,6 @@ export async function updateInquiry(db: Executor, id: number, changes: Updateabl
 
 export async function attachInquiryFile(db: Executor, inquiryId: number, fileId: number): Promise<void> {
   await db.insertInto('inquiry_files').values({ inquiry_id: inquiryId, file_id: fileId }).execute();
-}
-
-export type InquiryFile = Pick<FileRow, 'id' | 'original_name' | 'content_type' | 'size_bytes'>;
-
-const filesOfInquiry = preparedQuery((db, p: { inquiryId: number }) =>
-  db
-    .selectFrom('inquiry_files')
-    .innerJoin('files', 'files.id', 'inquiry_files.file_id')
-    .select(['files.id', 'files.original_name', 'files.content_type', 'files.size_bytes'])
-    .where('inquiry_files.inquiry_id', '=', p.inquiryId)
-    .orderBy('files.id'),
-);
-
-export async function listInquiryFiles(db: Executor, inquiryId: number): Promise<InquiryFile[]> {
-  return filesOfInquiry.all(db, { inquiryId });
 }
 
 /** A file attached to this inquiry; undefined when the file belongs elsewhere. */
