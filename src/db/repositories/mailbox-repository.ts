@@ -296,7 +296,12 @@ export async function listThreads(db: Executor, conversationIds: readonly number
     if (list) list.push(file);
     else filesOf.set(message_id, [file]);
   }
-  for (const { has_files: _, ...row } of rows.sort((a, b) => a.id - b.id)) threads.get(row.conversation_id)!.push({ ...row, files: filesOf.get(row.id) ?? [] });
+  // Each row becomes its message as it is (its `has_files` flag stays on it): copying a page of
+  // rows without the flag and again with the files cost more than the statement (decision 017).
+  for (const row of rows.sort((a, b) => a.id - b.id)) {
+    const message: typeof row & { files: FileSummary[] } = Object.assign(row, { files: filesOf.get(row.id) ?? [] });
+    threads.get(row.conversation_id)!.push(message);
+  }
   return threads;
 }
 
