@@ -52,18 +52,17 @@ const sessionWithUser = preparedQuery((db, p: { idHash: string }) =>
 export async function findSessionWithUser(db: Executor, idHash: string): Promise<SessionWithUser | undefined> {
   const row = await sessionWithUser.first(db, { idHash });
   if (!row) return undefined;
-  const { is_admin, is_expert, is_moderator, unread_notices, unread_conversations, ...session } = row;
   // SQLite answers EXISTS with 0/1, PostgreSQL with true/false. Roles in name order, as listRoles gives them.
   const held: [GrantableRole, unknown][] = [
-    ['admin', is_admin],
-    ['expert', is_expert],
-    ['moderator', is_moderator],
+    ['admin', row.is_admin],
+    ['expert', row.is_expert],
+    ['moderator', row.is_moderator],
   ];
-  return {
-    ...session,
+  // The row itself, with the two added (every signed-in request reads one: no copy of it).
+  return Object.assign(row, {
     roles: held.filter(([, flag]) => Boolean(Number(flag))).map(([role]) => role),
-    unread: Number(unread_notices ?? 0) + Number(unread_conversations ?? 0),
-  };
+    unread: Number(row.unread_notices ?? 0) + Number(row.unread_conversations ?? 0),
+  });
 }
 
 export async function touchSession(db: Executor, idHash: string, lastSeenAt: string): Promise<void> {
