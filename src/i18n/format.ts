@@ -43,7 +43,9 @@ export function formatMoney(locale: Locale, cents: number): string {
 
 const decimalFormat = perLocale((intl) => new Intl.NumberFormat(intl, { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
 
-/** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian). */
+const keptDecimals = keptAnswers<string, string>(10_000);
+
+/** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian; kept, as money is). */
 export function formatDecimal(locale: Locale, value: number): string {
-  return decimalFormat(locale).format(value);
+  return keptDecimals(`${locale}|${value}`, () => decimalFormat(locale).format(value));
 }

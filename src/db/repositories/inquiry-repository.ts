@@ -49,7 +49,10 @@ export async function findInquiryForPage(
   const rows = await inquiryForPage.all(db, { id });
   const first = rows[0];
   if (!first) return undefined;
-  const { live_order_id, live_order_status, live_order_expert_id, file_id: _fileId, file_original_name: _name, file_content_type: _type, file_size_bytes: _size, ...inquiry } = first;
+  // The first row is the inquiry as it is, its order's and file's columns left on it: a copy
+  // without them would cost more than the statement (decision 017).
+  const inquiry: InquiryRow = first;
+  const { live_order_id, live_order_status, live_order_expert_id } = first;
   const liveOrder = live_order_id !== null && live_order_status !== null && live_order_expert_id !== null ? { id: live_order_id, status: live_order_status, expertId: live_order_expert_id } : undefined;
   const files: InquiryFile[] = [];
   for (const row of rows) {
