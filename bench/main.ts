@@ -589,7 +589,6 @@ async function startPortal(database: BenchDatabase, dataDir: string): Promise<Se
       LOG_LEVEL: logLevel,
       RUN_WORKER: 'false',
       SEED_DEMO: 'false',
-      KONSULT_CONCAT: process.env['KONSULT_CONCAT'] ?? '',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
