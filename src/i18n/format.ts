@@ -33,19 +33,18 @@ export const formatDateTime = keptFormat({ dateStyle: 'medium', timeStyle: 'shor
 /** A calendar date in Europe/Tallinn. */
 export const formatDate = keptFormat({ dateStyle: 'long' });
 
-const moneyFormat = perLocale((intl) => new Intl.NumberFormat(intl, { style: 'currency', currency: 'EUR' }));
-const keptMoney = keptAnswers<string, string>(10_000);
-
-/** Integer cents as euros, e.g. 12345 → "123,45 €" in Estonian (kept: pages show the same prices again and again). */
-export function formatMoney(locale: Locale, cents: number): string {
-  return keptMoney(`${locale}|${cents}`, () => moneyFormat(locale).format(cents / 100));
+/**
+ * A number format whose answers are kept by locale and number, as dates are: pages show the same
+ * prices and ratings again and again. `scale` divides the number first (cents to euros).
+ */
+function keptNumberFormat(options: Intl.NumberFormatOptions, scale = 1): (locale: Locale, value: number) => string {
+  const format = perLocale((intl) => new Intl.NumberFormat(intl, options));
+  const kept = keptAnswers<string, string>(10_000);
+  return (locale, value) => kept(`${locale}|${value}`, () => format(locale).format(value / scale));
 }
 
-const decimalFormat = perLocale((intl) => new Intl.NumberFormat(intl, { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+/** Integer cents as euros, e.g. 12345 → "123,45 €" in Estonian. */
+export const formatMoney = keptNumberFormat({ style: 'currency', currency: 'EUR' }, 100);
 
-const keptDecimals = keptAnswers<string, string>(10_000);
-
-/** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian; kept, as money is). */
-export function formatDecimal(locale: Locale, value: number): string {
-  return keptDecimals(`${locale}|${value}`, () => decimalFormat(locale).format(value));
-}
+/** A rating average such as 4.5 as the reader writes it ("4,5" in Estonian). */
+export const formatDecimal = keptNumberFormat({ minimumFractionDigits: 1, maximumFractionDigits: 1 });
