@@ -11,8 +11,10 @@ import {
   type Driver,
   type LimitNode,
   type QueryCompiler,
+  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { countingChanges, localChangesFunction } from './data-version.js';
 import { withNamedStatements, type NamedStatementOptions } from './named-statements.js';
 import { startWalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
@@ -84,16 +86,17 @@ const statementCacheSize = 1_000;
  * running a typical indexed query (15 % of a page's CPU in `npm run bench`). Reusing a statement
  * is safe: better-sqlite3 runs each to completion synchronously, and the driver's one connection
  * is held by one query (or one streaming iteration) at a time. Least recently used ones go first.
+ * A statement that can write tells `onChange` when it changed rows (the data version, decision 024).
  */
-function withStatementCache(sqlite: SqliteDatabase.Database) {
-  const statements = new Map<string, SqliteDatabase.Statement>();
+function withStatementCache(sqlite: SqliteDatabase.Database, onChange: () => void) {
+  const statements = new Map<string, SqliteStatement>();
   return {
-    prepare(sql: string): SqliteDatabase.Statement {
+    prepare(sql: string): SqliteStatement {
       let statement = statements.get(sql);
       if (statement) {
         statements.delete(sql);
       } else {
-        statement = sqlite.prepare(sql);
+        statement = countingChanges(sqlite.prepare(sql), onChange);
         if (statements.size >= statementCacheSize) statements.delete(statements.keys().next().value!);
       }
       statements.set(sql, statement);
@@ -144,7 +147,10 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   // SQLite's own lower() folds ASCII only, so a search for "õie" would never find "Õie Mäger";
   // fold every letter the way JavaScript (and PostgreSQL) do.
   sqlite.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  // This connection's changes, for its data version (`data-version.ts`, decision 024).
+  let localChanges = 0;
+  sqlite.function(localChangesFunction, () => localChanges);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, () => localChanges++) }) });
   const checkpointer = options.checkpointInBackground && file !== ':memory:' ? startWalCheckpointer(file, options.checkpointInBackground) : undefined;
   return {
     db,

@@ -8,8 +8,11 @@ import type { Deps } from './deps.js';
 /** How stale `last_seen_at` may get before a request refreshes it (saves a write per request). */
 const touchIntervalMs = 60_000;
 
-/** A live session: who is signed in, and their mailbox's unread count for the page header. */
-export type SessionInfo = { idHash: string; actor: Actor; unreadCount: number };
+/**
+ * A live session: who is signed in, their mailbox's unread count for the page header, and the
+ * database's data version read with them (a page kept at the same version is still current).
+ */
+export type SessionInfo = { idHash: string; actor: Actor; unreadCount: number; dataVersion: string };
 
 /** Starts a session: a new 128-bit random id, of which the database keeps only the hash. */
 export async function createSession(
@@ -57,6 +60,7 @@ export async function resolveSession(deps: Pick<Deps, 'db' | 'clock' | 'session'
     idHash,
     actor: { id: session.user_id, name: session.name, email: session.email, locale: session.locale, roles: session.roles },
     unreadCount: session.unread,
+    dataVersion: session.data_version,
   };
 }
 
