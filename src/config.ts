@@ -75,6 +75,12 @@ const envSchema = z.object({
    * Defaults to 5 in production and 0 elsewhere, so a change shows at once while developing.
    */
   PUBLIC_PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
+  /**
+   * Seconds a signed-in visitor's own page (My menu, an inquiry, the mailbox, a conversation) may
+   * be sent again as drawn, while nothing has been written to the database since (0: never). Any
+   * change shows at once; only what the page says of the time may be this old (decision 024).
+   */
+  PRIVATE_PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** Run the background worker (outbox delivery, sweeps) inside the web process. */
   RUN_WORKER: booleanFlag.default(true),
   /**
@@ -125,6 +131,8 @@ export type Config = {
   fileStore: FileStoreConfig;
   /** How long anonymous directory and profile pages are served from memory; 0: not at all. */
   publicPageCacheMs: number;
+  /** How long a signed-in visitor's own page may be sent again while the database is unchanged; 0: not at all. */
+  privatePageCacheMs: number;
   payments: {
     provider: 'sandbox' | 'montonio';
     montonio: { accessKey: string; secretKey: string; apiUrl: string } | undefined;
@@ -187,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: e.RUN_WORKER,
     fileStore: fileStoreOf(e),
     publicPageCacheMs: (e.PUBLIC_PAGE_CACHE_SECONDS ?? (e.NODE_ENV === 'production' ? 5 : 0)) * 1_000,
+    privatePageCacheMs: e.PRIVATE_PAGE_CACHE_SECONDS * 1_000,
     payments: {
       provider: e.PAYMENT_PROVIDER ?? 'sandbox',
       montonio:

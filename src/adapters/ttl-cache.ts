@@ -21,10 +21,19 @@ export class TtlCache<V> {
     const entry = this.#fresh(key, now);
     if (entry) return entry.value;
     const value = await load();
+    this.#keep(key, value, now);
+    return value;
+  }
+
+  /** Keeps `value` for `key` from now on, in place of what was kept (nothing when `ttlMs` is 0). */
+  set(key: string, value: V): void {
+    if (this.ttlMs > 0) this.#keep(key, value, this.clock.now().getTime());
+  }
+
+  #keep(key: string, value: V, now: number): void {
     this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { value, expiresAt: now + this.ttlMs });
-    return value;
   }
 
   /** The kept value of `key` while it is fresh; undefined otherwise (nothing is loaded). */

@@ -13,6 +13,7 @@ import { registerUploads } from './plugins/uploads.js';
 import { registerRequestContext } from './plugins/request-context.js';
 import { htmlHeaders, sendErrorPage } from './render.js';
 import { keptPageFront, serverWithFrontDoor, type FrontDoor } from './kept-page-front.js';
+import { PrivatePageCache } from './private-page-cache.js';
 import { PublicPageCache } from './public-page-cache.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { adminRoutes } from './routes/admin.routes.js';
@@ -129,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   const publicPages = new PublicPageCache(config.publicPageCacheMs, deps.clock);
+  const privatePages = new PrivatePageCache(config.privatePageCacheMs, deps.clock);
   let isClosing = false;
   app.addHook('preClose', (done) => {
     isClosing = true;
@@ -137,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger = options.logger;
   frontDoor = keptPageFront({
     pages: publicPages,
+    privatePages,
     parseCookies: (header) => app.parseCookie(header),
     anonymousVisitor,
     signedInVisitor,
@@ -145,7 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(logsEachRequest && logger ? { logRequest: ({ path, ms, userId }) => logger.info({ reqId: nextRequestId(), ...requestLine('GET', path, 200, ms, userId) }, 'request') } : {}),
   });
 
-  const env: RouteEnv = { deps, config, cookies, publicPages };
+  const env: RouteEnv = { deps, config, cookies, publicPages, privatePages };
   pageRoutes(app, env);
   authRoutes(app, env);
   accountRoutes(app, env);

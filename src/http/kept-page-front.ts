@@ -1,8 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyServerFactory } from 'fastify';
-import type { SignedInContext } from './context.js';
-import type { AnonymousVisitor } from './plugins/request-context.js';
+import type { AnonymousVisitor, SignedInVisitor } from './plugins/request-context.js';
+import type { PrivatePageCache } from './private-page-cache.js';
 import type { PublicPageCache } from './public-page-cache.js';
 
 /**
@@ -13,14 +13,16 @@ export type FrontDoor = (request: IncomingMessage, response: ServerResponse) => 
 
 export type KeptPageFrontOptions = {
   pages: PublicPageCache;
+  /** Signed-in visitors' own pages (decision 024). */
+  privatePages: PrivatePageCache;
   parseCookies(header: string): Record<string, string | undefined>;
   /** The visitor's language and CSRF token when the request is an anonymous visitor's and holds nothing else (request-context.ts). */
   anonymousVisitor(cookies: Record<string, string | undefined>): AnonymousVisitor | undefined;
   /**
-   * A signed-in visitor's page context when the request holds a live session and nothing else;
-   * undefined at once when it holds no session (request-context.ts).
+   * A signed-in visitor's page context and data version when the request holds a live session and
+   * nothing else; undefined at once when it holds no session (request-context.ts).
    */
-  signedInVisitor(cookies: Record<string, string | undefined>, url: string): Promise<SignedInContext | undefined> | undefined;
+  signedInVisitor(request: IncomingMessage, cookies: Record<string, string | undefined>): Promise<SignedInVisitor | undefined> | undefined;
   /** Every header of the framework's answer with such a page, but its length (security headers, then the HTML ones). */
   headers: Readonly<Record<string, string>>;
   /** True once the app has begun to close: the framework then answers 503. */
@@ -52,9 +54,11 @@ export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
     return true;
   };
 
-  const answerSignedIn = async (response: ServerResponse, url: string, lookup: Promise<SignedInContext | undefined>, startedAt: number): Promise<boolean> => {
-    const ctx = await lookup;
-    const body = ctx && !options.isClosing() && options.pages.signedInCopy(ctx, url);
+  const answerSignedIn = async (response: ServerResponse, url: string, lookup: Promise<SignedInVisitor | undefined>, startedAt: number): Promise<boolean> => {
+    const visitor = await lookup;
+    if (!visitor || options.isClosing()) return false;
+    const { ctx, dataVersion } = visitor;
+    const body = options.pages.signedInCopy(ctx, url) ?? options.privatePages.copy(ctx, url, dataVersion);
     if (!body) return false;
     // The visitor left while their session was looked up: there is no one to answer.
     if (response.destroyed) return true;
@@ -71,8 +75,8 @@ export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
       const body = options.pages.anonymousCopy(visitor.locale, url, visitor.csrfToken);
       return body ? answer(response, url, body, startedAt) : false;
     }
-    // A signed-in visitor's session is looked up only for a page that is kept.
-    const lookup = options.pages.isKept(url) ? options.signedInVisitor(cookies, url) : undefined;
+    // A signed-in visitor's session is looked up only for a page that is kept (for someone).
+    const lookup = options.pages.isKept(url) || options.privatePages.isKept(url) ? options.signedInVisitor(request, cookies) : undefined;
     return lookup ? answerSignedIn(response, url, lookup, startedAt) : false;
   };
 }

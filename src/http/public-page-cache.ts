@@ -1,26 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomToken } from '../adapters/tokens.js';
 import type { Clock } from '../adapters/clock.js';
 import { locales, type Actor, type Locale } from '../domain/roles.js';
 import { TtlCache } from '../adapters/ttl-cache.js';
 import type { PageContext, SignedInContext } from './context.js';
 import type { Html } from './jsx.js';
 import { pageHtml, sendHtml, sendPage } from './render.js';
+import { filled, TokenSlots, type Pieces } from './token-slots.js';
 import { SiteHeader } from './views/layout.js';
 
 /** Pages kept at most; each is one URL (query string included) in one language. */
 const maxEntries = 500;
 
-/** Bytes between the places of the CSRF token. */
-type Pieces = Buffer[];
-
 /** A kept page's key: its language and its whole URL, query string included. */
 const keyOf = (locale: Locale, url: string) => `${locale} ${url}`;
-
-/** The pieces with the token's bytes between them. */
-function joined(pieces: Pieces, token: Buffer): Buffer[] {
-  return pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]));
-}
 
 /** Who gets a page of their own rather than the kept copy (an expert their own profile, with its edit link). */
 export type PersonalTo = (actor: Actor) => boolean;
@@ -47,7 +39,7 @@ type Entry = ({ before: Pieces; header: Pieces; after: Pieces } | { page: Pieces
  */
 export class PublicPageCache {
   readonly #pages: TtlCache<Entry>;
-  readonly #placeholder = `csrf-${randomToken(24)}`;
+  readonly #slots = new TokenSlots();
 
   constructor(ttlMs: number, clock: Clock) {
     this.#pages = new TtlCache(ttlMs, clock, maxEntries);
@@ -68,13 +60,13 @@ export class PublicPageCache {
     if (ctx.flash || ctx.hasSessionEnded || (ctx.actor && options.personalTo?.(ctx.actor))) return sendPage(reply, (await load())(ctx));
     const entry = await this.#pages.get(keyOf(ctx.locale, request.url), async () => {
       const draw = await load();
-      const anonymous: PageContext = { ...ctx, actor: undefined, unreadCount: 0, csrfToken: this.#placeholder };
+      const anonymous: PageContext = { ...ctx, actor: undefined, unreadCount: 0, csrfToken: this.#slots.placeholder };
       const html = pageHtml(draw(anonymous));
       const header = SiteHeader({ ctx: anonymous }).value;
       const at = html.indexOf(header);
       const { personalTo } = options;
-      if (at < 0) return { page: this.#pieces(html), personalTo };
-      return { before: this.#pieces(html.slice(0, at)), header: this.#pieces(header), after: this.#pieces(html.slice(at + header.length)), personalTo };
+      if (at < 0) return { page: this.#slots.split(html), personalTo };
+      return { before: this.#slots.split(html.slice(0, at)), header: this.#slots.split(header), after: this.#slots.split(html.slice(at + header.length)), personalTo };
     });
     if (!ctx.actor) return sendHtml(reply, Buffer.concat(this.#anonymousCopy(entry, ctx.csrfToken)));
     // No header to replace (a page drawn without the layout): a signed-in visitor gets a fresh render.
@@ -109,8 +101,8 @@ export class PublicPageCache {
 
   #anonymousCopy(entry: Entry, csrfToken: string): Buffer[] {
     const token = Buffer.from(csrfToken, 'utf8');
-    if ('page' in entry) return joined(entry.page, token);
-    return [...joined(entry.before, token), ...joined(entry.header, token), ...joined(entry.after, token)];
+    if ('page' in entry) return filled(entry.page, token);
+    return [...filled(entry.before, token), ...filled(entry.header, token), ...filled(entry.after, token)];
   }
 
   /** The kept page with `ctx`'s header, or undefined when it has no header to replace or is `actor`'s own. */
@@ -118,10 +110,6 @@ export class PublicPageCache {
     if ('page' in entry || entry.personalTo?.(actor)) return undefined;
     const token = Buffer.from(ctx.csrfToken, 'utf8');
     const header = Buffer.from(SiteHeader({ ctx }).value, 'utf8');
-    return [...joined(entry.before, token), header, ...joined(entry.after, token)];
-  }
-
-  #pieces(html: string): Pieces {
-    return html.split(this.#placeholder).map((piece) => Buffer.from(piece, 'utf8'));
+    return [...filled(entry.before, token), header, ...filled(entry.after, token)];
   }
 }

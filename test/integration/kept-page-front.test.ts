@@ -1,8 +1,8 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExpert, createField } from '../support/experts.js';
-import { createUser, loginAs, type UserOptions } from '../support/factories.js';
+import { createUser, type UserOptions } from '../support/factories.js';
+import { httpRequest, recordingRequests, sessionCookieOf, tokenIn, withoutDate, type Answer } from '../support/http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 // The directory and profile pages, kept in memory, are answered before the request reaches
@@ -13,8 +13,6 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 // honoured, a flash message lost, or a stale page. These tests talk HTTP to a listening server,
 // as browsers do: `inject` bypasses it.
 
-type Answer = { status: number; headers: [string, string][]; body: string };
-
 let t: TestApp;
 let port: number;
 /** Requests that reached Fastify (its first hook saw them). */
@@ -22,13 +20,7 @@ let reachedFastify: string[];
 
 beforeEach(async () => {
   reachedFastify = [];
-  t = await createTestApp({
-    env: { PUBLIC_PAGE_CACHE_SECONDS: '5' },
-    extraRoutes: (app) =>
-      app.addHook('onRequest', async (request) => {
-        reachedFastify.push(`${request.method} ${request.url}`);
-      }),
-  });
+  t = await createTestApp({ env: { PUBLIC_PAGE_CACHE_SECONDS: '5' }, extraRoutes: recordingRequests(() => reachedFastify) });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   port = (t.app.server.address() as AddressInfo).port;
 });
@@ -37,24 +29,7 @@ afterEach(async () => {
   await t.close();
 });
 
-function request(method: string, path: string, cookie?: string, form?: Record<string, string>): Promise<Answer> {
-  const body = form && new URLSearchParams(form).toString();
-  const headers = { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}) };
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers }, (incoming) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', () => {
-        const headers: [string, string][] = [];
-        for (let i = 0; i < incoming.rawHeaders.length; i += 2) headers.push([incoming.rawHeaders[i]!.toLowerCase(), incoming.rawHeaders[i + 1]!]);
-        resolve({ status: incoming.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
-
+const request = (method: string, path: string, cookie?: string, form?: Record<string, string>) => httpRequest(port, method, path, cookie, form);
 const get = (path: string, cookie?: string) => request('GET', path, cookie);
 /** The status of a form sent as a browser sends it. */
 const post = async (path: string, cookie: string, form: Record<string, string>) => (await request('POST', path, cookie, form)).status;
@@ -66,16 +41,10 @@ function browserCookie(answer: Answer): string {
   return cookie.split(';')[0]!;
 }
 
-const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-/** The headers but the date, which changes by the second. */
-const withoutDate = (answer: Answer) => answer.headers.filter(([name]) => name !== 'date');
-
 /** A signed-in visitor's session cookie, as their browser sends it. */
 async function sessionOf(options: UserOptions = {}): Promise<{ cookie: string; userId: number }> {
   const user = await createUser(t, options);
-  const browser = t.browser();
-  await loginAs(browser, user);
-  return { cookie: `konsult_sid=${browser.cookies.get('konsult_sid')!}`, userId: user.id };
+  return { cookie: await sessionCookieOf(t, user), userId: user.id };
 }
 
 async function listedExpert() {
@@ -158,9 +127,7 @@ describe('the front door for kept pages', () => {
   it("gives an expert their own profile, with its edit link, and others the kept one without", async () => {
     const field = await createField(t, { nameEt: 'Perekonnaõigus', nameEn: 'Family law' });
     const expert = await createExpert(t, { name: 'Mari Maasikas', fieldIds: [field.id] });
-    const expertBrowser = t.browser();
-    await loginAs(expertBrowser, expert);
-    const expertCookie = `konsult_sid=${expertBrowser.cookies.get('konsult_sid')!}`;
+    const expertCookie = await sessionCookieOf(t, expert);
     const admin = await sessionOf({ roles: ['admin'] });
     const customer = await sessionOf();
     const path = `/experts/${expert.id}`;
@@ -229,10 +196,7 @@ describe('the front door for kept pages', () => {
     const expert = await listedExpert();
     const cookie = browserCookie(await get('/experts'));
     await get(`/experts/${expert.id}`, cookie);
-    const customer = await createUser(t);
-    const browser = t.browser();
-    await loginAs(browser, customer);
-    const session = `konsult_sid=${browser.cookies.get('konsult_sid')!}`;
+    const session = await sessionCookieOf(t, await createUser(t));
 
     reachedFastify = [];
     // A signed-in visitor whose message is waiting: shown once, with their own header.
@@ -291,12 +255,7 @@ describe('the front door for kept pages', () => {
 
   it('never answers from memory when copies are not kept (PUBLIC_PAGE_CACHE_SECONDS=0)', async () => {
     await t.close();
-    t = await createTestApp({
-      extraRoutes: (app) =>
-        app.addHook('onRequest', async (request) => {
-          reachedFastify.push(`${request.method} ${request.url}`);
-        }),
-    });
+    t = await createTestApp({ extraRoutes: recordingRequests(() => reachedFastify) });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     port = (t.app.server.address() as AddressInfo).port;
     await listedExpert();

@@ -45,6 +45,12 @@ describe('configuration defaults', () => {
     expect(config.runWorker).toBe(true);
   });
 
+  it("keeps a signed-in visitor's own pages for 5 s while the database is unchanged, in every mode", () => {
+    expect(config.privatePageCacheMs).toBe(5_000);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: secret, PAYMENT_PROVIDER: 'sandbox' }).privatePageCacheMs).toBe(5_000);
+    expect(loadConfig({ PRIVATE_PAGE_CACHE_SECONDS: '0' }).privatePageCacheMs).toBe(0);
+  });
+
   it('signs sessions out after 2 idle hours and 7 days at most', () => {
     expect(config.session.idleMs).toBe(2 * 3_600_000);
     expect(config.session.absoluteMs).toBe(7 * 24 * 3_600_000);
@@ -102,6 +108,8 @@ describe('configuration mistakes fail fast with a readable message', () => {
     ['a session secret shorter than 32 characters', { SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     ['a password hash cost below 2^10', { PASSWORD_HASH_LOG_N: '4' }, 'PASSWORD_HASH_LOG_N'],
     ['a zero idle timeout', { SESSION_IDLE_MINUTES: '0' }, 'SESSION_IDLE_MINUTES'],
+    ['a negative time to keep own pages', { PRIVATE_PAGE_CACHE_SECONDS: '-1' }, 'PRIVATE_PAGE_CACHE_SECONDS'],
+    ['own pages kept longer than 5 minutes', { PRIVATE_PAGE_CACHE_SECONDS: '301' }, 'PRIVATE_PAGE_CACHE_SECONDS'],
   ])('refuses %s, naming the variable', (_what, env, variable) => {
     const message = failureOf(env);
     expect(message).toMatch(/^Invalid configuration:/);

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { keptPageFront, serverWithFrontDoor, type FrontDoor, type KeptPageFrontOptions } from '../../src/http/kept-page-front.js';
 import type { SignedInContext } from '../../src/http/context.js';
+import type { SignedInVisitor } from '../../src/http/plugins/request-context.js';
+import type { PrivatePageCache } from '../../src/http/private-page-cache.js';
 import type { PublicPageCache } from '../../src/http/public-page-cache.js';
 
 // The front door's own decisions (test/integration/kept-page-front.test.ts shows it answering
@@ -10,11 +12,18 @@ import type { PublicPageCache } from '../../src/http/public-page-cache.js';
 // what becomes of a signed-in visitor's request while their session is looked up.
 
 const signedIn = { locale: 'en', csrfToken: 'their-token', actor: { id: 7 } } as unknown as SignedInContext;
+const visitor: SignedInVisitor = { ctx: signedIn, dataVersion: 'v1' };
 const keptPages = {
   anonymousCopy: (locale: string, url: string, token: string) => [Buffer.from(`${locale} ${url} `), Buffer.from(token)],
   signedInCopy: (ctx: SignedInContext, url: string) => [Buffer.from(`${ctx.locale} ${url} `), Buffer.from(`${ctx.csrfToken} ${ctx.actor.id}`)],
   isKept: () => true,
 } as unknown as PublicPageCache;
+/** A private copy of `/my` only, kept for user 7 at data version v1. */
+const privatePages = {
+  copy: (ctx: SignedInContext, url: string, dataVersion: string) =>
+    url === '/my' && ctx.actor.id === 7 && dataVersion === 'v1' ? [Buffer.from(`own ${ctx.locale} ${url} `), Buffer.from(ctx.csrfToken)] : undefined,
+  isKept: (url: string) => url === '/my',
+} as unknown as PrivatePageCache;
 
 function fixture(overrides: Partial<KeptPageFrontOptions> = {}) {
   const written: { status?: number; headers?: Record<string, string>; body?: Buffer } = {};
@@ -22,6 +31,7 @@ function fixture(overrides: Partial<KeptPageFrontOptions> = {}) {
   const logged: { path: string; ms: number; userId?: number }[] = [];
   const front = keptPageFront({
     pages: keptPages,
+    privatePages,
     parseCookies: () => ({}),
     anonymousVisitor: () => ({ locale: 'et', csrfToken: 'token' }),
     signedInVisitor: () => undefined,
@@ -72,10 +82,20 @@ describe('the front door for kept pages', () => {
   });
 
   it("answers a signed-in visitor once their session is looked up, with their own copy", async () => {
-    const { answer, written, logged } = fixture({ anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve(signedIn) });
+    const { answer, written, logged } = fixture({ anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve(visitor) });
     expect(await answer('GET', '/experts/3')).toBe(true);
     expect(written.body!.toString()).toBe('en /experts/3 their-token 7');
     expect(logged).toEqual([{ path: '/experts/3', ms: expect.any(Number), userId: 7 }]);
+  });
+
+  it("answers a signed-in visitor's own kept page only at the data version it was kept at", async () => {
+    const notKept = { ...keptPages, signedInCopy: () => undefined, isKept: () => false } as unknown as PublicPageCache;
+    const own = fixture({ pages: notKept, anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve(visitor) });
+    expect(await own.answer('GET', '/my')).toBe(true);
+    expect(own.written.body!.toString()).toBe('own en /my their-token');
+    const changed = fixture({ pages: notKept, anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve({ ...visitor, dataVersion: 'v2' }) });
+    expect(await changed.answer('GET', '/my')).toBe(false);
+    expect(changed.written).toEqual({});
   });
 
   it('looks no session up for a page that is not kept, and leaves an ended session to the framework', async () => {
@@ -85,7 +105,7 @@ describe('the front door for kept pages', () => {
       return Promise.resolve(undefined);
     };
     const notKept = { ...keptPages, isKept: () => false } as unknown as PublicPageCache;
-    expect(fixture({ pages: notKept, anonymousVisitor: () => undefined, signedInVisitor: lookUp }).answer('GET', '/my')).toBe(false);
+    expect(fixture({ pages: notKept, anonymousVisitor: () => undefined, signedInVisitor: lookUp }).answer('GET', '/account')).toBe(false);
     expect(lookups).toBe(0);
     const { answer, written } = fixture({ anonymousVisitor: () => undefined, signedInVisitor: lookUp });
     expect(await answer('GET', '/experts')).toBe(false);
@@ -100,13 +120,13 @@ describe('the front door for kept pages', () => {
       isClosing: () => isClosing,
       signedInVisitor: () => {
         isClosing = true;
-        return Promise.resolve(signedIn);
+        return Promise.resolve(visitor);
       },
     });
     expect(await closing.answer('GET', '/experts')).toBe(false);
     expect(closing.written).toEqual({});
 
-    const leaving = fixture({ anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve(signedIn) });
+    const leaving = fixture({ anonymousVisitor: () => undefined, signedInVisitor: () => Promise.resolve(visitor) });
     (leaving.response as { destroyed: boolean }).destroyed = true;
     expect(await leaving.answer('GET', '/experts')).toBe(true);
     expect(leaving.written).toEqual({});

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual, sign } from '../../adapters/tokens.js';
 import type { Config } from '../../config.js';
@@ -24,6 +25,9 @@ export function cookieNames(isSecure: boolean): CookieNames {
 /** What the front door needs of an anonymous visitor (decision 022): their language and CSRF token. */
 export type AnonymousVisitor = { locale: Locale; csrfToken: string };
 
+/** What the front door needs of a signed-in visitor (decisions 023 and 024): their page context and the data version read with their session. */
+export type SignedInVisitor = { ctx: SignedInContext; dataVersion: string };
+
 export type RequestContextOptions = {
   deps: Deps;
   config: Pick<Config, 'isSentEmailOpen' | 'session'>;
@@ -45,7 +49,7 @@ export function registerRequestContext(
   names: CookieNames;
   buildContext: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   anonymousVisitor: (cookies: Record<string, string | undefined>) => AnonymousVisitor | undefined;
-  signedInVisitor: (cookies: Record<string, string | undefined>, url: string) => Promise<SignedInContext | undefined> | undefined;
+  signedInVisitor: (request: IncomingMessage, cookies: Record<string, string | undefined>) => Promise<SignedInVisitor | undefined> | undefined;
 } {
   const { deps, config, secret } = options;
   const isSecure = config.session.cookieSecure;
@@ -56,6 +60,9 @@ export function registerRequestContext(
   // in the profile of every page.
   const tokens = keptAnswers<string, string>(10_000);
   const csrfTokenOf = (binding: string) => tokens(binding, () => sign(secret, `csrf:${binding}`));
+
+  // Live sessions the front door looked up for a request it then left to Fastify: looked up once.
+  const lookedUp = new WeakMap<IncomingMessage, { rawSessionId: string; session: SessionInfo }>();
 
   app.decorateRequest('session', undefined);
   app.decorateRequest('ctx', undefined as unknown as FastifyRequest['ctx']);
@@ -90,7 +97,9 @@ export function registerRequestContext(
     await deps.settings.refreshIfStale(deps.db);
     const cookies = request.cookies;
     const rawSessionId = cookies[names.session];
-    let session = rawSessionId ? await resolveSession(deps, rawSessionId) : undefined;
+    const handedOver = lookedUp.get(request.raw);
+    let session: SessionInfo | undefined;
+    if (rawSessionId) session = handedOver?.rawSessionId === rawSessionId ? handedOver.session : await resolveSession(deps, rawSessionId);
     if (rawSessionId && !session) reply.clearCookie(names.session, { path: '/' });
 
     let binding: string;
@@ -130,18 +139,20 @@ export function registerRequestContext(
   };
 
   /**
-   * A signed-in visitor's page context, when their request holds a live session and nothing else
-   * to act on (no flash message): undefined at once when it holds no session or a flash message,
-   * a promise of undefined when the session has ended (`buildContext` then tells the visitor so).
-   * For the front door (decision 023).
+   * A signed-in visitor's page context and data version, when their request holds a live session
+   * and nothing else to act on (no flash message): undefined at once when it holds no session or
+   * a flash message, a promise of undefined when the session has ended (`buildContext` then tells
+   * the visitor so). A live session is handed over to `buildContext` should the request go on to
+   * Fastify, which then does not look it up again. For the front door (decisions 023 and 024).
    */
-  const signedInVisitor = (cookies: Record<string, string | undefined>, url: string): Promise<SignedInContext | undefined> | undefined => {
+  const signedInVisitor = (request: IncomingMessage, cookies: Record<string, string | undefined>): Promise<SignedInVisitor | undefined> | undefined => {
     const rawSessionId = cookies[names.session];
     if (!rawSessionId || cookies[names.flash] !== undefined) return undefined;
     return resolveSession(deps, rawSessionId).then((session) => {
       if (!session) return undefined;
-      const ctx = pageContext(url, session, sessionBinding(rawSessionId), session.actor.locale, { flash: undefined, hasSessionEnded: false });
-      return { ...ctx, actor: session.actor };
+      lookedUp.set(request, { rawSessionId, session });
+      const ctx = pageContext(request.url ?? '', session, sessionBinding(rawSessionId), session.actor.locale, { flash: undefined, hasSessionEnded: false });
+      return { ctx: { ...ctx, actor: session.actor }, dataVersion: session.dataVersion };
     });
   };
 

@@ -25,7 +25,7 @@ import { orderOffer } from '../../use-cases/orders.js';
 import { changeOffer, declineInvitation, listMyInvitations, makeOffer, withdrawOffer, type OfferInput } from '../../use-cases/invitations.js';
 import { sendStoredFile } from '../files.js';
 import { echoList, formErrorsFromDomain, formRefusalStatus, idParam, lineText, maxId, multiLineText, numberOrNaN, parseForm, stringList } from '../forms.js';
-import type { FlashKey } from '../context.js';
+import type { FlashKey, PageContext } from '../context.js';
 import { actorOf, requireRole, requireUser } from '../plugins/guards.js';
 import { setFlash } from '../plugins/request-context.js';
 import { sendErrorPage, sendPage } from '../render.js';
@@ -181,25 +181,32 @@ export function inquiryRoutes(app: FastifyInstance, env: RouteEnv): void {
     return reply.redirect(`/inquiries/${id}`, 303);
   });
 
-  app.get('/inquiries', { preHandler: requireUser }, async (request, reply) => {
-    const page = pageQuery.parse((request.query as Record<string, unknown> | undefined)?.['page']);
-    const { items, total } = await listMyInquiries(deps, actorOf(request), { page, pageSize: listPageSize });
-    return sendPage(reply, <MyInquiriesPage ctx={request.ctx} items={items} page={page} pages={pagesOf(total)} />);
-  });
+  app.get('/inquiries', { preHandler: requireUser }, async (request, reply) =>
+    env.privatePages.send(request, reply, async () => {
+      const page = pageQuery.parse((request.query as Record<string, unknown> | undefined)?.['page']);
+      const { items, total } = await listMyInquiries(deps, actorOf(request), { page, pageSize: listPageSize });
+      return (ctx) => <MyInquiriesPage ctx={ctx} items={items} page={page} pages={pagesOf(total)} />;
+    }),
+  );
 
   // ---- one inquiry ----
 
-  const showInquiry = async (request: FastifyRequest, reply: FastifyReply, id: number, state: { forms?: InquiryForms; general?: FormState['general'] } = {}, status = 200) => {
-    const actor = actorOf(request);
-    const detail = await getInquiry(deps, actor, id, request.ctx.locale);
+  /** An inquiry's page as `request`'s visitor may see it (with a form's input and errors to show again). */
+  const drawInquiry = async (request: FastifyRequest, id: number, state: { forms?: InquiryForms; general?: FormState['general'] } = {}) => {
+    const detail = await getInquiry(deps, actorOf(request), id, request.ctx.locale);
     const fields = detail.role === 'staff' && detail.inquiry.status === 'triage' ? await activeFields(deps, request.ctx.locale) : [];
-    return sendPage(reply, <InquiryPage ctx={request.ctx} detail={detail} fields={fields} now={deps.clock.now()} randomInvitations={deps.settings.current().randomInvitations} {...state} />, status);
+    const now = deps.clock.now();
+    const { randomInvitations } = deps.settings.current();
+    return (ctx: PageContext) => <InquiryPage ctx={ctx} detail={detail} fields={fields} now={now} randomInvitations={randomInvitations} {...state} />;
   };
+
+  const showInquiry = async (request: FastifyRequest, reply: FastifyReply, id: number, state: { forms?: InquiryForms; general?: FormState['general'] } = {}, status = 200) =>
+    sendPage(reply, (await drawInquiry(request, id, state))(request.ctx), status);
 
   app.get('/inquiries/:id', { preHandler: requireUser }, async (request, reply) => {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
-    return showInquiry(request, reply, params.data.id);
+    return env.privatePages.send(request, reply, () => drawInquiry(request, params.data.id));
   });
 
   app.get('/inquiries/:id/files/:fileId', { preHandler: requireUser }, async (request, reply) => {
@@ -302,11 +309,13 @@ export function inquiryRoutes(app: FastifyInstance, env: RouteEnv): void {
 
   // ---- the expert's list ----
 
-  app.get('/e-consultations', { preHandler: requireRole('expert') }, async (request, reply) => {
-    const query = invitationListQuery.parse(request.query ?? {});
-    const { items, total } = await listMyInvitations(deps, actorOf(request), { filter: query.filter, kind: query.kind, page: query.page, pageSize: listPageSize });
-    return sendPage(reply, <ExpertInvitationsPage ctx={request.ctx} items={items} total={total} pages={pagesOf(total)} filters={{ filter: query.filter, kind: query.kind, page: query.page }} />);
-  });
+  app.get('/e-consultations', { preHandler: requireRole('expert') }, async (request, reply) =>
+    env.privatePages.send(request, reply, async () => {
+      const query = invitationListQuery.parse(request.query ?? {});
+      const { items, total } = await listMyInvitations(deps, actorOf(request), { filter: query.filter, kind: query.kind, page: query.page, pageSize: listPageSize });
+      return (ctx) => <ExpertInvitationsPage ctx={ctx} items={items} total={total} pages={pagesOf(total)} filters={{ filter: query.filter, kind: query.kind, page: query.page }} />;
+    }),
+  );
 
   // ---- triage ----
 

@@ -28,11 +28,13 @@ const streamLifetimeMs = 5 * 60_000;
 export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
   const { deps } = env;
 
-  app.get('/mailbox', { preHandler: requireUser }, async (request, reply) => {
-    const query = listQuery.parse(request.query ?? {});
-    const { items, page, pages } = await readMailbox(deps, actorOf(request), query);
-    return sendPage(reply, <MailboxPage ctx={request.ctx} items={items} filter={query.filter} page={page} pages={pages} />);
-  });
+  app.get('/mailbox', { preHandler: requireUser }, async (request, reply) =>
+    env.privatePages.send(request, reply, async () => {
+      const query = listQuery.parse(request.query ?? {});
+      const { items, page, pages } = await readMailbox(deps, actorOf(request), query);
+      return (ctx) => <MailboxPage ctx={ctx} items={items} filter={query.filter} page={page} pages={pages} />;
+    }),
+  );
 
   // Opening a notice marks it read: the read mark is the reader's own view state.
   app.get('/mailbox/notices/:id', { preHandler: requireUser }, async (request, reply) => {
@@ -46,11 +48,13 @@ export function mailboxRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get('/mailbox/conversations/:id', { preHandler: requireUser }, async (request, reply) => {
     const params = idParam.safeParse(request.params);
     if (!params.success) return sendErrorPage(request, reply, 404, 'notFound');
-    const { before } = beforeQuery.parse(request.query ?? {});
-    const conversation = await openConversation(deps, actorOf(request), params.data.id, before);
-    // Opening it marked it read: the badge, counted before, is counted again.
-    if (conversation.wasUnread) request.ctx.unreadCount = await unreadCount(deps, actorOf(request));
-    return sendPage(reply, <ConversationPage ctx={request.ctx} conversation={conversation} />);
+    return env.privatePages.send(request, reply, async () => {
+      const { before } = beforeQuery.parse(request.query ?? {});
+      const conversation = await openConversation(deps, actorOf(request), params.data.id, before);
+      // Opening it marked it read: the badge, counted before, is counted again.
+      if (conversation.wasUnread) request.ctx.unreadCount = await unreadCount(deps, actorOf(request));
+      return (ctx) => <ConversationPage ctx={ctx} conversation={conversation} />;
+    });
   });
 
   app.post('/mailbox/conversations/:id', { preHandler: requireUser }, async (request, reply) => {

@@ -13,15 +13,17 @@ import type { RouteEnv } from './route-env.js';
 export function pageRoutes(app: FastifyInstance, env: RouteEnv): void {
   app.get('/', async (request, reply) => sendPage(reply, <HomePage ctx={request.ctx} />));
 
-  app.get('/my', { preHandler: requireUser }, async (request, reply) => {
-    const actor = actorOf(request);
-    const [expertStatus, agenda, inquiries] = await Promise.all([
-      myExpertStatus(env.deps, actor),
-      hasRole(actor, 'expert') ? myAgenda(env.deps, actor) : undefined,
-      listMyInquiries(env.deps, actor, { page: 1, pageSize: 5 }),
-    ]);
-    return sendPage(reply, <MyMenuPage ctx={request.ctx} expertStatus={expertStatus} agenda={agenda} inquiries={inquiries} />);
-  });
+  app.get('/my', { preHandler: requireUser }, async (request, reply) =>
+    env.privatePages.send(request, reply, async () => {
+      const actor = actorOf(request);
+      const [expertStatus, agenda, inquiries] = await Promise.all([
+        myExpertStatus(env.deps, actor),
+        hasRole(actor, 'expert') ? myAgenda(env.deps, actor) : undefined,
+        listMyInquiries(env.deps, actor, { page: 1, pageSize: 5 }),
+      ]);
+      return (ctx) => <MyMenuPage ctx={ctx} expertStatus={expertStatus} agenda={agenda} inquiries={inquiries} />;
+    }),
+  );
 
   // Liveness: the process answers. Readiness: it can reach its database and its file store
   // (and a process that is shutting down answers 503 to anything still reaching it).
