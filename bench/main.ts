@@ -15,7 +15,10 @@
  *   - My menu of the busiest expert (given 12 new and 12 opened invitations on top of what the seed
  *     gave them, so that the menu shows its full 10 + 10 rows on both data sets: `seedOpenWork`),
  *     an inquiry's page as its customer and as an invited expert,
- *     the busiest expert's mailbox and their long thread, with real sessions;
+ *     the busiest expert's mailbox and their long thread, with real sessions: each the visitor's own
+ *     page, kept for them while the database is unchanged (decision 024), and then, from a second
+ *     portal started with PRIVATE_PAGE_CACHE_SECONDS=0, drawn for every request (what each costs
+ *     whenever anything has been written since: printed, no target of its own);
  *   - creating an inquiry (POST /inquiries, multipart, to 5 experts), making an offer and
  *     ordering one (sandbox provider), with real sessions and CSRF tokens taken from pages;
  * against the portal and then against the bare server, and prints portal/bare per page. Then
@@ -568,7 +571,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** `node dist/src/server.js` as production runs it; resolves once /readyz answers 200. */
-async function startPortal(database: BenchDatabase, dataDir: string): Promise<Server & { readyMs: number; firstPageMs: number; readyRss: number }> {
+async function startPortal(database: BenchDatabase, dataDir: string, env: Record<string, string> = {}): Promise<Server & { readyMs: number; firstPageMs: number; readyRss: number }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const serverDataDir = path.join(dataDir, 'server');
@@ -589,6 +592,7 @@ async function startPortal(database: BenchDatabase, dataDir: string): Promise<Se
       LOG_LEVEL: logLevel,
       RUN_WORKER: 'false',
       SEED_DEMO: 'false',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -627,7 +631,8 @@ async function startBaseline(answers: Map<string, RawResponse>, dataDir: string)
 
 // ---- measuring ----
 
-type Kind = 'probe' | 'public' | 'signed-in' | 'write';
+/** 'drawn': a visitor's own page with no kept copy (decision 024), for information: no target of its own. */
+type Kind = 'probe' | 'public' | 'signed-in' | 'drawn' | 'write';
 /** A page or write measured on both servers; `cpuUs`: the server process's CPU time per answer (µs), which other load on the machine hardly moves. */
 type Pair = { engine: string; scale: 'full' | 'tenth'; key: string; label: string; kind: Kind; portal: ResultRow & { cpuUs: number }; bare: ResultRow & { cpuUs: number } };
 
@@ -704,7 +709,8 @@ async function comparePair(
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)} %`;
 
-type Page = { key: string; label: string; kind: Kind; spec: RequestSpec };
+/** `isOwn`: the visitor's own page, kept for them while the database is unchanged (decision 024). */
+type Page = { key: string; label: string; kind: Kind; spec: RequestSpec; isOwn?: boolean };
 
 function pagesOf(dataset: Dataset, cookies: { busiest: string; customer: string; invited: string; mailbox: string }): Page[] {
   const get = (key: string, pathname: string, cookie: string): RequestSpec => ({ method: 'GET', path: pathname, headers: { cookie, 'x-bench-page': key } });
@@ -714,14 +720,14 @@ function pagesOf(dataset: Dataset, cookies: { busiest: string; customer: string;
     { key: 'directory', label: 'directory: GET /experts', kind: 'public', spec: get('directory', '/experts', anonymousCookie) },
     { key: 'field', label: 'directory, one field: GET /experts?field=<id>', kind: 'public', spec: get('field', `/experts?field=${dataset.fieldId}`, anonymousCookie) },
     { key: 'profile', label: 'public profile: GET /experts/<id>', kind: 'public', spec: get('profile', `/experts/${dataset.busiestExpert.id}`, anonymousCookie) },
-    // Signed in, the same pages are rendered for every request (decision 014): what a cache miss costs.
+    // Signed in, the kept copy with the visitor's own header (decision 023).
     { key: 'field-signed-in', label: 'directory, one field, signed in: GET /experts?field=<id>', kind: 'signed-in', spec: get('field-signed-in', `/experts?field=${dataset.fieldId}`, cookies.customer) },
     { key: 'profile-signed-in', label: 'public profile, signed in: GET /experts/<id>', kind: 'signed-in', spec: get('profile-signed-in', `/experts/${dataset.busiestExpert.id}`, cookies.customer) },
-    { key: 'my', label: 'My menu, busiest expert: GET /my', kind: 'signed-in', spec: get('my', '/my', cookies.busiest) },
-    { key: 'inquiry-customer', label: "inquiry, customer's view: GET /inquiries/<id>", kind: 'signed-in', spec: get('inquiry-customer', `/inquiries/${inquiry.id}`, cookies.customer) },
-    { key: 'inquiry-expert', label: "inquiry, invited expert's view: GET /inquiries/<id>", kind: 'signed-in', spec: get('inquiry-expert', `/inquiries/${inquiry.id}`, cookies.invited) },
-    { key: 'mailbox', label: 'mailbox: GET /mailbox', kind: 'signed-in', spec: get('mailbox', '/mailbox', cookies.mailbox) },
-    { key: 'thread', label: `long thread (${mailbox.threadMessages} messages): GET /mailbox/conversations/<id>`, kind: 'signed-in', spec: get('thread', `/mailbox/conversations/${mailbox.threadId}`, cookies.mailbox) },
+    { key: 'my', label: 'My menu, busiest expert: GET /my', kind: 'signed-in', spec: get('my', '/my', cookies.busiest), isOwn: true },
+    { key: 'inquiry-customer', label: "inquiry, customer's view: GET /inquiries/<id>", kind: 'signed-in', spec: get('inquiry-customer', `/inquiries/${inquiry.id}`, cookies.customer), isOwn: true },
+    { key: 'inquiry-expert', label: "inquiry, invited expert's view: GET /inquiries/<id>", kind: 'signed-in', spec: get('inquiry-expert', `/inquiries/${inquiry.id}`, cookies.invited), isOwn: true },
+    { key: 'mailbox', label: 'mailbox: GET /mailbox', kind: 'signed-in', spec: get('mailbox', '/mailbox', cookies.mailbox), isOwn: true },
+    { key: 'thread', label: `long thread (${mailbox.threadMessages} messages): GET /mailbox/conversations/<id>`, kind: 'signed-in', spec: get('thread', `/mailbox/conversations/${mailbox.threadId}`, cookies.mailbox), isOwn: true },
   ];
 }
 
@@ -889,6 +895,28 @@ async function measureDatabase(engine: string, database: BenchDatabase, dataset:
       );
       readRss = Math.max(readRss, rss);
     }
+    // The same own pages from a portal that keeps none: what each costs whenever the database has
+    // changed since its copy was kept (any write, by anyone), as every request did before decision 024.
+    const ownPages = chosenPages.filter((p) => p.isOwn);
+    if (scaleName === 'full' && ownPages.length > 0) {
+      const drawing = await startPortal(database, dataDir, { PRIVATE_PAGE_CACHE_SECONDS: '0' });
+      try {
+        for (const page of ownPages) {
+          const portalRequest = encodeRequest(drawing.base, page.spec);
+          const bareRequest = encodeRequest(bare.base, page.spec);
+          const { rss } = await comparePair(
+            { ...context, portal: drawing },
+            { key: `${page.key}-drawn`, label: `${page.label}, drawn for every request`, kind: 'drawn', note: kb(sizes.get(page.key)!) },
+            () => portalRequest,
+            () => bareRequest,
+            (status) => status === 200,
+          );
+          readRss = Math.max(readRss, rss);
+        }
+      } finally {
+        await drawing.stop();
+      }
+    }
     let writeRss = 0;
     const chosenWrites = writes.filter((w) => isChosen(w.key));
     for (const write of chosenWrites) {
@@ -971,7 +999,7 @@ function printTargets(): void {
     const p99 = pair.portal.p99 ?? Number.NaN;
     const tenth = pairs.find((p) => p.scale === 'tenth' && p.engine === pair.engine && p.key === pair.key);
     const growth = tenth ? (pair.portal.rps ?? 0) / (tenth.portal.rps ?? 1) : undefined;
-    const hasTargets = pair.kind !== 'probe';
+    const hasTargets = pair.kind !== 'probe' && pair.kind !== 'drawn';
     rows.push([
       pair.engine,
       pair.label,

@@ -83,7 +83,11 @@ export async function measure(
   };
 }
 
-/** The real portal (production settings, silent logs) listening on a free loopback port. */
+/**
+ * The real portal (production settings, silent logs) listening on a free loopback port. It keeps
+ * no visitor's own page (PRIVATE_PAGE_CACHE_SECONDS=0): these benches measure what drawing a page
+ * costs, its queries included (`npm run bench` measures the kept copies too, decision 024).
+ */
 export async function startBenchServer(database: DatabaseHandle, dataDir: string): Promise<{ base: string; deps: Deps; close(): Promise<void> }> {
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -92,6 +96,7 @@ export async function startBenchServer(database: DatabaseHandle, dataDir: string
     PUBLIC_URL: 'http://127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    PRIVATE_PAGE_CACHE_SECONDS: '0',
   });
   const container = buildContainer(config, { database, logger: pino({ level: 'silent' }) });
   const app = await buildApp({ config, deps: container.deps, secret: container.secret, logger: false });
