@@ -4,7 +4,7 @@ import { type Browser, mainText, type Page } from '../support/browser.js';
 import { emailsTo, lastEmailTo, linkIn } from '../support/emails.js';
 import { createUser, loginAs } from '../support/factories.js';
 import { postMultipart, samplePdf } from '../support/multipart.js';
-import { fieldError, signedInUser } from '../support/pages.js';
+import { fieldError, signedInUser, unreadOf } from '../support/pages.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const minute = 60_000;
@@ -38,10 +38,6 @@ function messagesOf(html: string): Shown[] {
     body: decode(/<p class="message-body">([\s\S]*?)<\/p>/.exec(m[2]!)?.[1] ?? ''),
     isMine: m[1] === 'message mine',
   }));
-}
-
-function unreadOf(html: string): number {
-  return Number(/data-unread-count="(\d+)"/.exec(html)?.[1]);
 }
 
 function threadPath(id: number): string {

@@ -5,7 +5,7 @@ import { notify, notifyAll } from '../../src/use-cases/notify.js';
 import { type Browser, mainText } from '../support/browser.js';
 import { emailsTo, lastEmailTo, linkIn } from '../support/emails.js';
 import { createUser } from '../support/factories.js';
-import { openAndConfirm, signedInUser } from '../support/pages.js';
+import { openAndConfirm, signedInUser, unreadOf } from '../support/pages.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const categories = ['messages', 'inquiries', 'orders', 'reviews'] as const;
@@ -34,10 +34,6 @@ function ticked(html: string): Record<Category, boolean> {
 
 function save(browser: Browser, enabled: Category[], options: { csrf?: string | null } = {}) {
   return browser.post('/account/notifications', { email: enabled }, { formPage: '/account/notifications', ...options });
-}
-
-function unreadOf(html: string): number {
-  return Number(/data-unread-count="(\d+)"/.exec(html)?.[1]);
 }
 
 async function conversationWith(me: { id: number }) {

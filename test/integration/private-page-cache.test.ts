@@ -6,6 +6,7 @@ import { createExpert, createField } from '../support/experts.js';
 import { createUser } from '../support/factories.js';
 import { httpRequest, recordingRequests, sessionCookieOf, tokenIn, withoutDate, type Answer } from '../support/http.js';
 import { actorOf, createInquiryAs, makeOfferAs } from '../support/inquiries.js';
+import { unreadOf } from '../support/pages.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { createSharedTestDatabase, type SharedTestDatabase } from '../support/test-db.js';
 
@@ -212,7 +213,7 @@ describe("signed-in visitors' own pages, kept while nothing changes", () => {
     const conversationId = await startConversation(t.deps.db, t.deps, { subject: 'Tähtaeg', memberIds: [m.customer.id, m.expert.id] });
     await postMessage(t.deps, await actorOf(t, m.customer), { conversationId, body: 'Kas jõuate reedeks?', uploads: [] });
     const path = `/mailbox/conversations/${conversationId}`;
-    const unreadIn = (answer: Answer) => Number(/data-unread-count="(\d+)"/.exec(answer.body)?.[1]);
+    const unreadIn = (answer: Answer) => unreadOf(answer.body);
     const before = unreadIn(await visit('/my', m.cookies.expert));
 
     const opened = await visit(path, m.cookies.expert);
