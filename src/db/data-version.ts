@@ -21,6 +21,26 @@ export function dataVersion(db: Executor): RawBuilder<string> {
     : sql<string>`(select data_version from pragma_data_version) || ':' || ${sql.raw(localChangesFunction)}()`;
 }
 
+/**
+ * SQLite only: the data version read at once from the connection, without a statement through
+ * Kysely, in the very form `dataVersion` gives it. A process can then tell, for a microsecond
+ * or two, whether what it last read is still what the database holds (`session-repository.ts`).
+ * Not registered for PostgreSQL, where asking is a round trip like any query.
+ */
+const currentVersions = new WeakMap<object, () => string>();
+
+export function registerCurrentDataVersion(db: Executor, read: () => string): void {
+  currentVersions.set(db, read);
+}
+
+/**
+ * How to read `db`'s data version at once: SQLite's own database object only (not a transaction
+ * on it, whose own reads are its business), undefined otherwise.
+ */
+export function currentDataVersion(db: Executor): (() => string) | undefined {
+  return currentVersions.get(db);
+}
+
 /** The SQLite function that answers this connection's count of changing statements. */
 export const localChangesFunction = 'konsult_local_changes';
 

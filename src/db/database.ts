@@ -14,7 +14,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
-import { countingChanges, localChangesFunction } from './data-version.js';
+import { countingChanges, localChangesFunction, registerCurrentDataVersion } from './data-version.js';
 import { withNamedStatements, type NamedStatementOptions } from './named-statements.js';
 import { startWalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
@@ -151,6 +151,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   let localChanges = 0;
   sqlite.function(localChangesFunction, () => localChanges);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, () => localChanges++) }) });
+  // The same value as `dataVersion`'s SQL, read without a query through Kysely.
+  const pragmaDataVersion = sqlite.prepare('pragma data_version').pluck();
+  registerCurrentDataVersion(db, () => `${pragmaDataVersion.get() as number}:${localChanges}`);
   const checkpointer = options.checkpointInBackground && file !== ':memory:' ? startWalCheckpointer(file, options.checkpointInBackground) : undefined;
   return {
     db,

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { GrantableRole } from '../../domain/roles.js';
 import type { SessionRow } from '../schema.js';
-import { dataVersion } from '../data-version.js';
-import { preparedQuery } from '../prepared.js';
+import { CoalescedLookups } from '../coalesced-lookups.js';
+import { currentDataVersion, dataVersion } from '../data-version.js';
+import { preparedQuery, preparedShapes } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 export async function insertSession(db: Executor, session: SessionRow): Promise<void> {
@@ -22,7 +23,8 @@ export type SessionWithUser = SessionRow & {
   data_version: string;
 };
 
-const sessionWithUser = preparedQuery((db, p: { idHash: string }) =>
+/** Sessions with what every request needs of their user (see `findSessionWithUser`), to be narrowed by a WHERE. */
+const selectSessionsWithUser = (db: Executor) =>
   db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -44,9 +46,53 @@ const sessionWithUser = preparedQuery((db, p: { idHash: string }) =>
           .as('unread_conversations'),
         dataVersion(db).as('data_version'),
       ];
-    })
-    .where('sessions.id_hash', '=', p.idHash),
+    });
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectSessionsWithUser>['execute']>>[number];
+
+const sessionWithUser = preparedQuery((db, p: { idHash: string }) => selectSessionsWithUser(db).where('sessions.id_hash', '=', p.idHash));
+
+/**
+ * PostgreSQL: up to `maxSessionsAtOnce` sessions in one statement, `id_hash in (…)` with a list
+ * of 1, 2, 4, … 64 parameters (the ids, the last repeated to fill it). A list of fixed length
+ * gets a generic plan of index probes that PostgreSQL keeps; an array (`= any($1)`, `unnest`)
+ * has no length a plan can count on, so it was planned anew on every run or hashed every user.
+ */
+const maxSessionsAtOnce = 64;
+const sessionsWithUser = preparedShapes((size: `${number}`) => (db, p: Record<string, string>) =>
+  selectSessionsWithUser(db).where(
+    'sessions.id_hash',
+    'in',
+    Array.from({ length: Number(size) }, (_, i) => p[`id${i}`]!),
+  ),
 );
+const listLengthFor = (count: number) => 2 ** Math.ceil(Math.log2(count));
+
+/** The row with the roles and the unread count added (every signed-in request reads one: no copy of it). */
+function withRolesAndUnread(row: Row): SessionWithUser {
+  // SQLite answers EXISTS with 0/1, PostgreSQL with true/false. Roles in name order, as listRoles gives them.
+  const held: [GrantableRole, unknown][] = [
+    ['admin', row.is_admin],
+    ['expert', row.is_expert],
+    ['moderator', row.is_moderator],
+  ];
+  return Object.assign(row, {
+    roles: held.filter(([, flag]) => Boolean(Number(flag))).map(([role]) => role),
+    unread: Number(row.unread_notices ?? 0) + Number(row.unread_conversations ?? 0),
+  });
+}
+
+/** PostgreSQL: the lookups of each database, coalesced (decision 025). */
+const coalescedByDb = new WeakMap<object, CoalescedLookups<SessionWithUser>>();
+
+/**
+ * SQLite: each session's last lookup, with the data version read from the connection just
+ * before it, used again while that version holds (decision 025). The version is read before the
+ * query, so the row is at least as new as it: when anything is committed in between, the next
+ * lookup only queries once more.
+ */
+const lastReadByDb = new WeakMap<object, Map<string, { version: string; session: SessionWithUser }>>();
+const lastReadKept = 1_000;
 
 /**
  * A session together with everything every request needs of its user, in one query: name,
@@ -54,21 +100,45 @@ const sessionWithUser = preparedQuery((db, p: { idHash: string }) =>
  * (the same two counts as `countUnread`), and the database's data version, which tells whether a
  * page kept for this user is still what the database holds (decision 024). One statement instead
  * of five on every signed-in page.
+ *
+ * What a request waits for (decision 025): on PostgreSQL, the lookups asked at the same time go in
+ * one statement (`CoalescedLookups`); on SQLite, a session read before is answered again as read
+ * while the data version (read from the connection, no query) is the one it was read at: nothing
+ * has been committed since, by any connection, so the session, its user and their counts are as
+ * they were. The caller must not change the row it gets.
  */
 export async function findSessionWithUser(db: Executor, idHash: string): Promise<SessionWithUser | undefined> {
+  const versionNow = currentDataVersion(db);
+  if (versionNow) return findOnSqlite(db, idHash, versionNow());
+  if (db.getExecutor().adapter instanceof PostgresAdapter && !db.isTransaction) {
+    let lookups = coalescedByDb.get(db);
+    if (!lookups) coalescedByDb.set(db, (lookups = new CoalescedLookups((idHashes) => findSessionsWithUser(db, idHashes), maxSessionsAtOnce)));
+    return lookups.lookup(idHash);
+  }
+  const row = await sessionWithUser.first(db, { idHash });
+  return row && withRolesAndUnread(row);
+}
+
+async function findOnSqlite(db: Executor, idHash: string, version: string): Promise<SessionWithUser | undefined> {
+  let lastRead = lastReadByDb.get(db);
+  if (!lastRead) lastReadByDb.set(db, (lastRead = new Map()));
+  const kept = lastRead.get(idHash);
+  if (kept?.version === version) return kept.session;
+  lastRead.delete(idHash);
   const row = await sessionWithUser.first(db, { idHash });
   if (!row) return undefined;
-  // SQLite answers EXISTS with 0/1, PostgreSQL with true/false. Roles in name order, as listRoles gives them.
-  const held: [GrantableRole, unknown][] = [
-    ['admin', row.is_admin],
-    ['expert', row.is_expert],
-    ['moderator', row.is_moderator],
-  ];
-  // The row itself, with the two added (every signed-in request reads one: no copy of it).
-  return Object.assign(row, {
-    roles: held.filter(([, flag]) => Boolean(Number(flag))).map(([role]) => role),
-    unread: Number(row.unread_notices ?? 0) + Number(row.unread_conversations ?? 0),
-  });
+  if (lastRead.size >= lastReadKept) lastRead.delete(lastRead.keys().next().value!);
+  const session = withRolesAndUnread(row);
+  lastRead.set(idHash, { version, session });
+  return session;
+}
+
+async function findSessionsWithUser(db: Executor, idHashes: string[]): Promise<Map<string, SessionWithUser>> {
+  const size = listLengthFor(idHashes.length);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < size; i++) params[`id${i}`] = idHashes[Math.min(i, idHashes.length - 1)]!;
+  const rows = await sessionsWithUser(`${size}`).all(db, params);
+  return new Map(rows.map((row) => [row.id_hash, withRolesAndUnread(row)]));
 }
 
 export async function touchSession(db: Executor, idHash: string, lastSeenAt: string): Promise<void> {
