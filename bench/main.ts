@@ -33,8 +33,9 @@
  *        BENCH_LOG_LEVEL=warn (the server's), BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test,
  *        BENCH_ENGINES=sqlite,postgres (which of them), BENCH_ONLY=my,mailbox (only these measures, by key:
  *        healthz directory field profile field-signed-in profile-signed-in my inquiry-customer inquiry-expert
- *        mailbox thread create offer order), BENCH_NODE_OPTIONS (the server's node flags, e.g.
- *        "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the measures chosen))
+ *        mailbox thread create offer order), BENCH_NODE_OPTIONS (the servers' node flags, the portal's
+ *        and the bare server's alike, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for CPU profiles of
+ *        the measures chosen))
  * A small run: BENCH_EXPERTS=1000 BENCH_INQUIRIES=20000 BENCH_MESSAGES=100000 BENCH_SECONDS=2 npm run bench
  * Not part of CI.
  */
@@ -621,7 +622,7 @@ async function startPortal(database: BenchDatabase, dataDir: string, env: Record
 async function startBaseline(answers: Map<string, RawResponse>, dataDir: string): Promise<Server> {
   const file = path.join(dataDir, 'baseline-answers.json');
   writeFileSync(file, JSON.stringify(Object.fromEntries([...answers].map(([key, a]) => [key, { status: a.status, headers: a.headers, body: a.body.toString('base64') }]))));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, 'baseline.ts'), file], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeOptions, '--import', 'tsx', path.join(benchDir, 'baseline.ts'), file], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the baseline server exited with ${code}`)));
     child.stdout!.once('data', (data: Buffer) => resolve((JSON.parse(data.toString().split('\n')[0]!) as { port: number }).port));
