@@ -7,11 +7,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // scaled-out deployment and the browser tests in Debian's Chromium.
 
 /**
- * Integration tests that need no other test writing to the PostgreSQL server meanwhile: a kept
- * page is sent again only while no transaction has committed anywhere on the server (its
- * snapshot, decision 024), and the other files commit all the time.
+ * Integration tests that need no other test writing to the PostgreSQL server meanwhile: the data
+ * version stays put, and a kept page is sent again, only while no transaction has committed
+ * anywhere on the server (its snapshot, decision 024), and the other files commit all the time.
  */
-const postgresAlone = ['test/integration/private-page-cache.test.ts'];
+const postgresAlone = ['test/integration/private-page-cache.test.ts', 'test/integration/data-version.test.ts'];
 
 /** The PostgreSQL projects' own settings. */
 const postgres = {
