@@ -21,14 +21,16 @@ export function dataVersion(db: Executor): RawBuilder<string> {
     : sql<string>`(select data_version from pragma_data_version) || ':' || ${sql.raw(localChangesFunction)}()`;
 }
 
-/**
- * SQLite only: the data version read at once from the connection, without a statement through
- * Kysely, in the very form `dataVersion` gives it. A process can then tell, for a microsecond
- * or two, whether what it last read is still what the database holds (`session-repository.ts`).
- * Not registered for PostgreSQL, where asking is a round trip like any query.
- */
 const currentVersions = new WeakMap<object, () => string>();
 
+/**
+ * SQLite only: registers how to read `db`'s data version at once from the connection, without a
+ * statement through Kysely (the pragma and the count of changing statements, the parts of
+ * `dataVersion`'s SQL; the two texts are never compared with each other). A process can then
+ * tell in a microsecond or two whether what it last read is still what the database holds
+ * (`session-repository.ts`, decision 025). Not for PostgreSQL, where asking is a round trip like
+ * any query.
+ */
 export function registerCurrentDataVersion(db: Executor, read: () => string): void {
   currentVersions.set(db, read);
 }

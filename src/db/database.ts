@@ -151,7 +151,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   let localChanges = 0;
   sqlite.function(localChangesFunction, () => localChanges);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, () => localChanges++) }) });
-  // The same value as `dataVersion`'s SQL, read without a query through Kysely.
+  // The data version's parts (`dataVersion`), read without a query through Kysely (decision 025).
   const pragmaDataVersion = sqlite.prepare('pragma data_version').pluck();
   registerCurrentDataVersion(db, () => `${pragmaDataVersion.get() as number}:${localChanges}`);
   const checkpointer = options.checkpointInBackground && file !== ':memory:' ? startWalCheckpointer(file, options.checkpointInBackground) : undefined;
