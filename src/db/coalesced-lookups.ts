@@ -18,7 +18,7 @@ export class CoalescedLookups<V> {
 
   constructor(
     private readonly lookupMany: (keys: string[]) => Promise<Map<string, V>>,
-    private readonly maxKeys = 100,
+    private readonly maxKeys: number,
   ) {}
 
   lookup(key: string): Promise<V | undefined> {

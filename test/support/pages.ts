@@ -11,12 +11,12 @@ function decodeEntities(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** What a form field shows (as the page sends it back), or undefined when the page has no such field. */
 /** The mailbox badge's unread count in a page's header. */
 export function unreadOf(html: string): number {
   return Number(/data-unread-count="(\d+)"/.exec(html)?.[1]);
 }
 
+/** What a form field shows (as the page sends it back), or undefined when the page has no such field. */
 export function fieldValue(html: string, name: string): string | undefined {
   const tag = new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
   if (tag === undefined) return undefined;
