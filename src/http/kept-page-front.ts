@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyServerFactory } from 'fastify';
+import { inArrivalOrder } from './arrival-order.js';
 import type { AnonymousVisitor, SignedInVisitor } from './plugins/request-context.js';
 import type { PrivatePageCache } from './private-page-cache.js';
 import type { PublicPageCache } from './public-page-cache.js';
@@ -84,10 +85,17 @@ export function keptPageFront(options: KeptPageFrontOptions): FrontDoor {
 /**
  * Fastify's HTTP server, with `front` asked first: the same server Fastify would make itself
  * (its keep-alive, request and connection timeouts), handing on whatever `front` leaves.
+ * Writes (any method but GET and HEAD) go to Fastify one per turn of the event loop, in the
+ * order they were read (`arrival-order.ts`, decision 026); pages go on at once.
  */
 export function serverWithFrontDoor(front: () => FrontDoor): FastifyServerFactory {
   return (handler, options) => {
+    const writes = inArrivalOrder();
     const server = http.createServer((request, response) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        writes(() => handler(request, response));
+        return;
+      }
       const answered = front()(request, response);
       if (answered === false) handler(request, response);
       else if (answered !== true) {
