@@ -33,7 +33,7 @@ export function startOfTallinnDay(value: string): Date {
   const utcMidnight = Date.UTC(year, month - 1, day);
   // Tallinn changes its clocks at 01:00 UTC, so UTC midnight of the day always has the same
   // offset as the Tallinn midnight that began it (21:00 or 22:00 UTC the evening before).
-  return new Date(utcMidnight - tallinnOffsetMinutes(new Date(utcMidnight)) * 60_000);
+  return new Date(utcMidnight - offsetAt(utcMidnight) * 60_000);
 }
 
 /** Since 2002 Tallinn follows the EU rule: clocks change at 01:00 UTC, so the offset is the same for a whole UTC hour. */
@@ -43,13 +43,19 @@ const hourMs = 3_600_000;
 const offsetByUtcHour = keptAnswers<number, number>(100_000);
 
 /**
- * The Tallinn calendar day (`YYYY-MM-DD`) an instant falls on. Pages ask this of every row,
- * and Intl's answer costs a few microseconds: the offset is worked out once per UTC hour.
+ * Tallinn's offset at the start of the UTC hour `ms` falls in: the offset at `ms` itself when it
+ * is a whole hour (a day's UTC midnight) or in the EU rule's years. Pages ask for it for every
+ * row and forms for every date they read, and Intl's answer costs a few microseconds: it is
+ * worked out once per hour.
  */
+function offsetAt(ms: number): number {
+  const hour = Math.floor(ms / hourMs);
+  return offsetByUtcHour(hour, () => tallinnOffsetMinutes(new Date(hour * hourMs)));
+}
+
+/** The Tallinn calendar day (`YYYY-MM-DD`) an instant falls on. */
 export function tallinnDayOf(at: Date | string): string {
   const ms = new Date(at).getTime();
   if (!(ms >= euRuleSince && ms < euRuleUntil)) return dayFormat.format(new Date(at));
-  const hour = Math.floor(ms / hourMs);
-  const offset = offsetByUtcHour(hour, () => tallinnOffsetMinutes(new Date(hour * hourMs)));
-  return new Date(ms + offset * 60_000).toISOString().slice(0, 10);
+  return new Date(ms + offsetAt(ms) * 60_000).toISOString().slice(0, 10);
 }
