@@ -1,5 +1,6 @@
-import type { Compilable, CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Executor } from './repositories/user-repository.js';
+import type { Database } from './schema.js';
 
 /**
  * A parameter's stand-in while a prepared query is built. Kysely passes it through as a bound
@@ -91,5 +92,132 @@ export function preparedShapes<K extends string, P extends Record<string, unknow
       if (byKey.size < maxShapes) byKey.set(key, query);
     }
     return query;
+  };
+}
+
+/**
+ * The length of the list a prepared `in (…)` of `count` values takes: 1, 2, 4, … so that a few
+ * shapes serve every count. The list is filled up by repeating its last value, which changes no
+ * answer of an `in`.
+ */
+function inListLength(count: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, count)));
+}
+
+/**
+ * A query with one `in (…)` list of values, prepared for each list length `inListLength` gives
+ * (decision 025 on why a list and not an array). `build` gets the list's stand-ins to put in the
+ * `in`; the query is run with `values` (at least one), the last repeated to fill the list.
+ */
+export function preparedInList<V, R>(build: (db: Executor, list: V[]) => Compilable<R>, maxShapes = 8): (db: Executor, values: readonly V[]) => Promise<R[]> {
+  const shapes = preparedShapes(
+    (length: `${number}`) => (db, p: Record<string, V>) => build(db, Array.from({ length: Number(length) }, (_, i) => p[`v${i}`]!)),
+    maxShapes,
+  );
+  return (db, values) => {
+    const length = inListLength(values.length);
+    const params: Record<string, V> = {};
+    for (let i = 0; i < length; i++) params[`v${i}`] = values[Math.min(i, values.length - 1)]!;
+    return shapes(`${length}`).all(db, params);
+  };
+}
+
+type TableName = keyof Database & string;
+
+/** A value a kept statement can bind as it is; anything else (an SQL expression) goes through Kysely each time. */
+const isBindable = (value: unknown) => value === null || typeof value !== 'object' || value instanceof Date || value instanceof Uint8Array;
+
+/** The columns `rows` set, when every row sets the same ones to bindable values; undefined otherwise. */
+function sharedColumns(rows: readonly Record<string, unknown>[]): string[] | undefined {
+  const columns = Object.keys(rows[0]!).filter((column) => rows[0]![column] !== undefined);
+  for (const row of rows) {
+    let set = 0;
+    for (const [column, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      if (!isBindable(value) || !columns.includes(column)) return undefined;
+      set += 1;
+    }
+    if (set !== columns.length) return undefined;
+  }
+  return columns;
+}
+
+/** Kysely's builder for a table the helpers below know only by name. */
+const untyped = (db: Executor) => db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+
+/**
+ * Inserts rows into `table` through a statement kept for each set of columns and number of rows
+ * (building an insert in Kysely costs more than SQLite takes to run it, decisions 015 and 026).
+ * Rows that set different columns, or a column to an SQL expression, go through Kysely as before.
+ */
+export function preparedInsert<T extends TableName>(table: T): (db: Executor, rows: readonly Insertable<Database[T]>[]) => Promise<void> {
+  const insert = insertInto(table, 'nothing');
+  return async (db, rows) => {
+    if (rows.length > 0) await insert(db, rows as readonly Record<string, unknown>[]);
+  };
+}
+
+/** Inserts one row into `table` as `preparedInsert` does and answers its id. */
+export function preparedInsertReturningId<T extends TableName>(table: T): (db: Executor, row: Insertable<Database[T]>) => Promise<number> {
+  const insert = insertInto(table, 'id');
+  return async (db, row) => Number(((await insert(db, [row as Record<string, unknown>]))[0] as { id: unknown }).id);
+}
+
+/** Inserts one row into `table` as `preparedInsert` does and answers the row as stored. */
+export function preparedInsertReturningRow<T extends TableName>(table: T): (db: Executor, row: Insertable<Database[T]>) => Promise<Selectable<Database[T]>> {
+  const insert = insertInto(table, 'row');
+  return async (db, row) => (await insert(db, [row as Record<string, unknown>]))[0] as Selectable<Database[T]>;
+}
+
+/** The insert behind the three above: `returning` nothing, the new rows' ids or the rows. */
+function insertInto(table: string, returning: 'nothing' | 'id' | 'row') {
+  const withReturning = <Q extends { returning(column: 'id'): unknown; returningAll(): unknown }>(insert: Q) =>
+    returning === 'id' ? insert.returning('id') : returning === 'row' ? insert.returningAll() : insert;
+  const shapes = preparedShapes((key: string) => {
+    const [names, count] = key.split('|') as [string, string];
+    const columns = names.split(',');
+    return (db, p: Record<string, unknown>) => {
+      const rows = Array.from({ length: Number(count) }, (_, i) => Object.fromEntries(columns.map((column) => [column, p[`${column}.${i}`]])));
+      return withReturning(untyped(db).insertInto(table).values(rows)) as Compilable<unknown>;
+    };
+  }, 64);
+  return async (db: Executor, rows: readonly Record<string, unknown>[]): Promise<unknown[]> => {
+    const columns = sharedColumns(rows);
+    if (!columns) {
+      const query = withReturning(untyped(db).insertInto(table).values(rows as Record<string, unknown>[])) as { execute(): Promise<unknown[]> };
+      return query.execute();
+    }
+    const params: Record<string, unknown> = {};
+    rows.forEach((row, i) => {
+      for (const column of columns) params[`${column}.${i}`] = row[column];
+    });
+    return shapes(`${columns.join(',')}|${rows.length}`).all(db, params);
+  };
+}
+
+/**
+ * Changes the row of `table` with the given id through a statement kept for each set of columns
+ * changed; a change to an SQL expression goes through Kysely as before.
+ */
+export function preparedUpdateById<T extends TableName>(table: T): (db: Executor, id: number, changes: Updateable<Database[T]>) => Promise<void> {
+  const name: string = table;
+  const shapes = preparedShapes(
+    (names: string) => (db, p: Record<string, unknown>) =>
+      untyped(db)
+        .updateTable(name)
+        .set(Object.fromEntries(names.split(',').map((column) => [column, p[`set.${column}`]])))
+        .where('id', '=', p['id']),
+    64,
+  );
+  return async (db, id, changes) => {
+    const columns = sharedColumns([changes as Record<string, unknown>]);
+    if (!columns) {
+      await untyped(db).updateTable(name).set(changes as Record<string, unknown>).where('id', '=', id).execute();
+      return;
+    }
+    if (columns.length === 0) return;
+    const params: Record<string, unknown> = { id };
+    for (const column of columns) params[`set.${column}`] = (changes as Record<string, unknown>)[column];
+    await shapes(columns.join(',')).all(db, params);
   };
 }

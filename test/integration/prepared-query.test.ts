@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { preparedQuery, preparedShapes } from '../../src/db/prepared.js';
+import { preparedInList, preparedInsert, preparedInsertReturningId, preparedInsertReturningRow, preparedQuery, preparedShapes, preparedUpdateById } from '../../src/db/prepared.js';
 import { limitClause } from '../../src/db/repositories/pagination.js';
 import { createTestDatabase } from '../support/test-db.js';
 
@@ -135,5 +135,93 @@ describe('a limit', () => {
     const files = readdirSync(sourceDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
     const offenders = files.filter((f) => /\blimit \$\{/i.test(readFileSync(path.join(sourceDir, f), 'utf8')));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('prepared writes and lists', () => {
+  let handle: DatabaseHandle;
+  beforeEach(async () => {
+    handle = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await handle.destroy();
+  });
+
+  const at = '2026-01-01T00:00:00.000Z';
+  const person = (n: number, extra: Record<string, unknown> = {}) => ({
+    email: `inimene${n}@example.ee`,
+    email_verified_at: null,
+    name: `Inimene ${n}`,
+    phone: null,
+    password_hash: 'x',
+    locale: n % 2 ? ('et' as const) : ('en' as const),
+    created_at: at,
+    updated_at: at,
+    blocked_at: null,
+    ...extra,
+  });
+  const insertUsers = preparedInsert('users');
+  const insertUser = preparedInsertReturningId('users');
+  const insertUserRow = preparedInsertReturningRow('users');
+  const updateUser = preparedUpdateById('users');
+  const usersByIds = preparedInList((db, ids: number[]) => db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).orderBy('id'));
+  const everyone = () => handle.db.selectFrom('users').select(['id', 'email', 'name', 'locale', 'deleted_at']).orderBy('id').execute();
+
+  it('inserts every row with its own values, whatever the number of rows, and answers a new row its id', async () => {
+    await insertUsers(handle.db, [person(1), person(2), person(3)]);
+    await insertUsers(handle.db, [person(4)]);
+    await insertUsers(handle.db, [person(5), person(6), person(7)]);
+    await insertUsers(handle.db, []);
+    const id = await insertUser(handle.db, person(8, { name: 'Kaheksas' }));
+    const rows = await everyone();
+    expect(rows.map((r) => r.email)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => `inimene${n}@example.ee`));
+    expect(rows.map((r) => r.locale)).toEqual(['et', 'en', 'et', 'en', 'et', 'en', 'et', 'en']);
+    expect(rows.find((r) => r.id === id)?.name).toBe('Kaheksas');
+    expect(await insertUser(handle.db, person(9))).toBe(id + 1);
+    // The row as stored, with its id and the column left to its default.
+    const row = await insertUserRow(handle.db, person(10, { locale: undefined }));
+    expect(row).toMatchObject({ id: id + 2, email: 'inimene10@example.ee', name: 'Inimene 10', locale: 'et', deleted_at: null });
+    expect(await everyone()).toHaveLength(10);
+  });
+
+  it('inserts rows that set different columns, or a column to an SQL expression, as Kysely does', async () => {
+    await insertUsers(handle.db, [person(1), person(2, { deleted_at: at })]);
+    await insertUsers(handle.db, [person(3, { deleted_at: at }), person(4)]);
+    await insertUsers(handle.db, [person(5, { name: sql<string>`'Inimene ' || 'viis'` })]);
+    // A column left out gets its default.
+    await insertUsers(handle.db, [person(6, { locale: undefined })]);
+    const rows = await everyone();
+    expect(rows.map((r) => [r.email, r.name, r.locale, r.deleted_at])).toEqual([
+      ['inimene1@example.ee', 'Inimene 1', 'et', null],
+      ['inimene2@example.ee', 'Inimene 2', 'en', at],
+      ['inimene3@example.ee', 'Inimene 3', 'et', at],
+      ['inimene4@example.ee', 'Inimene 4', 'en', null],
+      ['inimene5@example.ee', 'Inimene viis', 'et', null],
+      ['inimene6@example.ee', 'Inimene 6', 'et', null],
+    ]);
+  });
+
+  it('changes only the row with the id, and only the columns given', async () => {
+    await insertUsers(handle.db, [person(1), person(2)]);
+    const [first, second] = await everyone();
+    await updateUser(handle.db, first!.id, { name: 'Muudetud', locale: 'en' });
+    await updateUser(handle.db, second!.id, { name: 'Teine muudetud' });
+    // An SQL expression, which the column's type does not allow but Kysely's `set` would run.
+    await updateUser(handle.db, second!.id, { deleted_at: sql<string>`${at}` as unknown as string });
+    await updateUser(handle.db, first!.id, {});
+    expect((await everyone()).map((r) => [r.name, r.locale, r.email, r.deleted_at])).toEqual([
+      ['Muudetud', 'en', 'inimene1@example.ee', null],
+      ['Teine muudetud', 'en', 'inimene2@example.ee', at],
+    ]);
+  });
+
+  it('answers the rows of every value in the list, whatever its length, repeats and unknown values included', async () => {
+    await insertUsers(handle.db, [1, 2, 3, 4, 5, 6].map((n) => person(n)));
+    const ids = (await everyone()).map((r) => r.id);
+    const names = async (values: number[]) => (await usersByIds(handle.db, values)).map((r) => r.name);
+    expect(await names([ids[2]!])).toEqual(['Inimene 3']);
+    expect(await names([ids[4]!, ids[0]!, ids[2]!])).toEqual(['Inimene 1', 'Inimene 3', 'Inimene 5']);
+    expect(await names([ids[5]!, ids[5]!, 999_999, ids[1]!, ids[3]!])).toEqual(['Inimene 2', 'Inimene 4', 'Inimene 6']);
+    expect(await names([...ids, ...ids, ...ids])).toEqual([1, 2, 3, 4, 5, 6].map((n) => `Inimene ${n}`));
   });
 });

@@ -2,17 +2,14 @@ import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
-import { preparedQuery, preparedShapes } from '../prepared.js';
+import { preparedInsert, preparedInsertReturningId, preparedQuery, preparedShapes, preparedUpdateById } from '../prepared.js';
 import { orderIsLive } from './order-repository.js';
 import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
 // ---- inquiries ----
 
-export async function insertInquiry(db: Executor, inquiry: Insertable<InquiriesTable>): Promise<number> {
-  const row = await db.insertInto('inquiries').values(inquiry).returning('id').executeTakeFirstOrThrow();
-  return row.id;
-}
+export const insertInquiry: (db: Executor, inquiry: Insertable<InquiriesTable>) => Promise<number> = preparedInsertReturningId('inquiries');
 
 const inquiryById = preparedQuery((db, p: { id: number }) => db.selectFrom('inquiries').selectAll().where('id', '=', p.id));
 
@@ -64,15 +61,13 @@ export async function findInquiryForPage(
 }
 
 /** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
+const inquiryForUpdate = preparedQuery((db, p: { id: number }) => db.selectFrom('inquiries').selectAll().where('id', '=', p.id).forUpdate());
+
 export async function lockInquiry(db: Executor, id: number, isPostgres: boolean): Promise<InquiryRow | undefined> {
-  let query = db.selectFrom('inquiries').selectAll().where('id', '=', id);
-  if (isPostgres) query = query.forUpdate();
-  return query.executeTakeFirst();
+  return (isPostgres ? inquiryForUpdate : inquiryById).first(db, { id });
 }
 
-export async function updateInquiry(db: Executor, id: number, changes: Updateable<InquiriesTable>): Promise<void> {
-  await db.updateTable('inquiries').set(changes).where('id', '=', id).execute();
-}
+export const updateInquiry: (db: Executor, id: number, changes: Updateable<InquiriesTable>) => Promise<void> = preparedUpdateById('inquiries');
 
 export async function attachInquiryFile(db: Executor, inquiryId: number, fileId: number): Promise<void> {
   await db.insertInto('inquiry_files').values({ inquiry_id: inquiryId, file_id: fileId }).execute();
@@ -204,9 +199,7 @@ export async function insertInvitation(db: Executor, invitation: Insertable<Invi
 }
 
 /** Several invitations in one statement (their ids are not needed). */
-export async function insertInvitations(db: Executor, invitations: Insertable<InvitationsTable>[]): Promise<void> {
-  if (invitations.length > 0) await db.insertInto('invitations').values(invitations).execute();
-}
+export const insertInvitations: (db: Executor, invitations: Insertable<InvitationsTable>[]) => Promise<void> = preparedInsert('invitations');
 
 export async function findInvitation(db: Executor, inquiryId: number, expertId: number): Promise<InvitationRow | undefined> {
   return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('expert_id', '=', expertId).executeTakeFirst();
@@ -216,20 +209,23 @@ export async function findInvitation(db: Executor, inquiryId: number, expertId: 
  * An expert's invitation to an inquiry as their actions need it, in one statement: with the name
  * the customer knows them by and the offer they made on it, if any (one per invitation).
  */
-export async function findInvitationForAction(
-  db: Executor,
-  inquiryId: number,
-  expertId: number,
-): Promise<{ invitation: InvitationRow; expertName: string; offer: Pick<OfferRow, 'id' | 'status'> | undefined } | undefined> {
-  const row = await db
+const invitationForAction = preparedQuery((db, p: { inquiryId: number; expertId: number }) =>
+  db
     .selectFrom('invitations')
     .leftJoin('expert_profiles as p', 'p.user_id', 'invitations.expert_id')
     .leftJoin('offers as o', 'o.invitation_id', 'invitations.id')
     .selectAll('invitations')
     .select(['p.display_name as action_expert_name', 'o.id as action_offer_id', 'o.status as action_offer_status'])
-    .where('invitations.inquiry_id', '=', inquiryId)
-    .where('invitations.expert_id', '=', expertId)
-    .executeTakeFirst();
+    .where('invitations.inquiry_id', '=', p.inquiryId)
+    .where('invitations.expert_id', '=', p.expertId),
+);
+
+export async function findInvitationForAction(
+  db: Executor,
+  inquiryId: number,
+  expertId: number,
+): Promise<{ invitation: InvitationRow; expertName: string; offer: Pick<OfferRow, 'id' | 'status'> | undefined } | undefined> {
+  const row = await invitationForAction.first(db, { inquiryId, expertId });
   if (!row) return undefined;
   const offer = row.action_offer_id !== null && row.action_offer_status !== null ? { id: row.action_offer_id, status: row.action_offer_status } : undefined;
   return { invitation: row, expertName: row.action_expert_name ?? '', offer };
@@ -239,9 +235,7 @@ export async function findInvitationById(db: Executor, id: number): Promise<Invi
   return db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateInvitation(db: Executor, id: number, changes: Updateable<InvitationsTable>): Promise<void> {
-  await db.updateTable('invitations').set(changes).where('id', '=', id).execute();
-}
+export const updateInvitation: (db: Executor, id: number, changes: Updateable<InvitationsTable>) => Promise<void> = preparedUpdateById('invitations');
 
 /** The same change to several invitations, in one statement. */
 export async function updateInvitations(db: Executor, ids: readonly number[], changes: Updateable<InvitationsTable>): Promise<void> {
@@ -552,14 +546,9 @@ export async function findOfferOfInvitation(db: Executor, invitationId: number):
   return db.selectFrom('offers').selectAll().where('invitation_id', '=', invitationId).executeTakeFirst();
 }
 
-export async function insertOffer(db: Executor, offer: Insertable<OffersTable>): Promise<number> {
-  const row = await db.insertInto('offers').values(offer).returning('id').executeTakeFirstOrThrow();
-  return row.id;
-}
+export const insertOffer: (db: Executor, offer: Insertable<OffersTable>) => Promise<number> = preparedInsertReturningId('offers');
 
-export async function updateOffer(db: Executor, id: number, changes: Updateable<OffersTable>): Promise<void> {
-  await db.updateTable('offers').set(changes).where('id', '=', id).execute();
-}
+export const updateOffer: (db: Executor, id: number, changes: Updateable<OffersTable>) => Promise<void> = preparedUpdateById('offers');
 
 /** The same change to several offers, in one statement. */
 export async function updateOffers(db: Executor, ids: readonly number[], changes: Updateable<OffersTable>): Promise<void> {

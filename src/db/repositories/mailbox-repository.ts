@@ -1,7 +1,7 @@
 import { sql, type Insertable, type RawBuilder } from 'kysely';
 import { DomainError } from '../../domain/errors.js';
 import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable, UserRow } from '../schema.js';
-import { preparedQuery, preparedShapes } from '../prepared.js';
+import { preparedInList, preparedInsert, preparedInsertReturningId, preparedQuery, preparedShapes } from '../prepared.js';
 import { limitClause, totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
 
@@ -13,15 +13,10 @@ export type MailboxItem =
 
 // ---- notices ----
 
-export async function insertNotice(db: Executor, notice: Insertable<NoticesTable>): Promise<number> {
-  const row = await db.insertInto('notices').values(notice).returning('id').executeTakeFirstOrThrow();
-  return row.id;
-}
+export const insertNotice: (db: Executor, notice: Insertable<NoticesTable>) => Promise<number> = preparedInsertReturningId('notices');
 
 /** Several notices in one statement (their ids are not needed). */
-export async function insertNotices(db: Executor, notices: Insertable<NoticesTable>[]): Promise<void> {
-  if (notices.length > 0) await db.insertInto('notices').values(notices).execute();
-}
+export const insertNotices: (db: Executor, notices: Insertable<NoticesTable>[]) => Promise<void> = preparedInsert('notices');
 
 /** A notice, only if it belongs to the user (anyone else gets undefined, as for a missing one). */
 export async function findNoticeOf(db: Executor, id: number, userId: number): Promise<NoticeRow | undefined> {
@@ -388,17 +383,20 @@ export async function findOrderThreadFile(db: Executor, fileId: number): Promise
  * writes run inside the caller's transaction; on PostgreSQL every statement is a round trip).
  * A missing user is NOT_FOUND, as with `getUsersByIds`.
  */
-export async function getRecipientsByIds(db: Executor, ids: readonly number[]): Promise<Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>> {
-  const unique = [...new Set(ids)];
-  const recipients = new Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>();
-  if (unique.length === 0) return recipients;
-  const rows = await db
+const recipientsByIds = preparedInList((db, ids: number[]) =>
+  db
     .selectFrom('users')
     .leftJoin('email_preferences as e', 'e.user_id', 'users.id')
     .selectAll('users')
     .select(['e.category as preference_category', 'e.is_enabled as preference_enabled'])
-    .where('users.id', 'in', unique)
-    .execute();
+    .where('users.id', 'in', ids),
+);
+
+export async function getRecipientsByIds(db: Executor, ids: readonly number[]): Promise<Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>> {
+  const unique = [...new Set(ids)];
+  const recipients = new Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>();
+  if (unique.length === 0) return recipients;
+  const rows = await recipientsByIds(db, unique);
   for (const row of rows) {
     let recipient = recipients.get(row.id);
     if (!recipient) recipients.set(row.id, (recipient = { user: row, emailPreferences: new Map() }));

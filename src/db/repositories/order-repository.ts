@@ -1,15 +1,13 @@
 import { sql, type Insertable, type RawBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { OfferRow, OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
-import { preparedQuery } from '../prepared.js';
+import { preparedInsertReturningId, preparedInsertReturningRow, preparedQuery, preparedUpdateById } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- orders ----
 
 /** Writes a new order and gives it back as stored (with its id). */
-export async function insertOrder(db: Executor, order: Insertable<OrdersTable>): Promise<OrderRow> {
-  return db.insertInto('orders').values(order).returningAll().executeTakeFirstOrThrow();
-}
+export const insertOrder: (db: Executor, order: Insertable<OrdersTable>) => Promise<OrderRow> = preparedInsertReturningRow('orders');
 
 export async function findOrder(db: Executor, id: number): Promise<OrderRow | undefined> {
   return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
@@ -22,9 +20,7 @@ export async function lockOrder(db: Executor, id: number, isPostgres: boolean): 
   return query.executeTakeFirst();
 }
 
-export async function updateOrder(db: Executor, id: number, changes: Updateable<OrdersTable>): Promise<void> {
-  await db.updateTable('orders').set(changes).where('id', '=', id).execute();
-}
+export const updateOrder: (db: Executor, id: number, changes: Updateable<OrdersTable>) => Promise<void> = preparedUpdateById('orders');
 
 /**
  * An order that is not cancelled: an inquiry has at most one (orders_one_live_per_inquiry_idx).
@@ -45,13 +41,16 @@ export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): P
 }
 
 /** An offer about to be ordered, with the id of its inquiry's live order if it has one, in one statement. */
-export async function findOfferToOrder(db: Executor, offerId: number): Promise<(OfferRow & { live_order_id: number | null }) | undefined> {
-  return db
+const offerToOrder = preparedQuery((db, p: { offerId: number }) =>
+  db
     .selectFrom('offers')
     .selectAll('offers')
     .select((eb) => eb.selectFrom('orders as o').select('o.id').whereRef('o.inquiry_id', '=', 'offers.inquiry_id').where(orderIsLive('o.status')).as('live_order_id'))
-    .where('offers.id', '=', offerId)
-    .executeTakeFirst();
+    .where('offers.id', '=', p.offerId),
+);
+
+export async function findOfferToOrder(db: Executor, offerId: number): Promise<(OfferRow & { live_order_id: number | null }) | undefined> {
+  return offerToOrder.first(db, { offerId });
 }
 
 /** Orders waiting for payment whose time to pay has run out, a batch at a time. */
@@ -94,10 +93,7 @@ export async function listOrdersOf(db: Executor, userId: number, side: 'customer
 
 // ---- payments ----
 
-export async function insertPayment(db: Executor, payment: Insertable<PaymentsTable>): Promise<number> {
-  const row = await db.insertInto('payments').values(payment).returning('id').executeTakeFirstOrThrow();
-  return row.id;
-}
+export const insertPayment: (db: Executor, payment: Insertable<PaymentsTable>) => Promise<number> = preparedInsertReturningId('payments');
 
 export async function findPaymentById(db: Executor, id: number): Promise<PaymentRow | undefined> {
   return db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,10 +1,9 @@
 import { PostgresAdapter, type Insertable } from 'kysely';
 import type { OutboxEmailRow, OutboxEmailsTable } from '../schema.js';
 import type { Executor } from './user-repository.js';
+import { preparedInsert } from '../prepared.js';
 
-export async function insertOutboxEmails(db: Executor, emails: Insertable<OutboxEmailsTable>[]): Promise<void> {
-  if (emails.length > 0) await db.insertInto('outbox_emails').values(emails).execute();
-}
+export const insertOutboxEmails: (db: Executor, emails: Insertable<OutboxEmailsTable>[]) => Promise<void> = preparedInsert('outbox_emails');
 
 export async function findOutboxEmail(db: Executor, id: number): Promise<OutboxEmailRow | undefined> {
   return db.selectFrom('outbox_emails').selectAll().where('id', '=', id).executeTakeFirst();

@@ -3,7 +3,7 @@ import type { GrantableRole } from '../../domain/roles.js';
 import type { SessionRow } from '../schema.js';
 import { CoalescedLookups } from '../coalesced-lookups.js';
 import { currentDataVersion, dataVersion } from '../data-version.js';
-import { preparedQuery, preparedShapes } from '../prepared.js';
+import { preparedInList, preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 export async function insertSession(db: Executor, session: SessionRow): Promise<void> {
@@ -59,14 +59,7 @@ const sessionWithUser = preparedQuery((db, p: { idHash: string }) => selectSessi
  * has no length a plan can count on, so it was planned anew on every run or hashed every user.
  */
 const maxSessionsAtOnce = 64;
-const sessionsWithUser = preparedShapes((size: `${number}`) => (db, p: Record<string, string>) =>
-  selectSessionsWithUser(db).where(
-    'sessions.id_hash',
-    'in',
-    Array.from({ length: Number(size) }, (_, i) => p[`id${i}`]!),
-  ),
-);
-const listLengthFor = (count: number) => 2 ** Math.ceil(Math.log2(count));
+const sessionsWithUser = preparedInList((db, idHashes: string[]) => selectSessionsWithUser(db).where('sessions.id_hash', 'in', idHashes));
 
 /** The row with the roles and the unread count added (every signed-in request reads one: no copy of it). */
 function withRolesAndUnread(row: Row): SessionWithUser {
@@ -134,10 +127,7 @@ async function findOnSqlite(db: Executor, idHash: string, version: string): Prom
 }
 
 async function findSessionsWithUser(db: Executor, idHashes: string[]): Promise<Map<string, SessionWithUser>> {
-  const size = listLengthFor(idHashes.length);
-  const params: Record<string, string> = {};
-  for (let i = 0; i < size; i++) params[`id${i}`] = idHashes[Math.min(i, idHashes.length - 1)]!;
-  const rows = await sessionsWithUser(`${size}`).all(db, params);
+  const rows = await sessionsWithUser(db, idHashes);
   return new Map(rows.map((row) => [row.id_hash, withRolesAndUnread(row)]));
 }
 
