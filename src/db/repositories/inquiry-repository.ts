@@ -60,9 +60,9 @@ export async function findInquiryForPage(
   return { inquiry, liveOrder, files };
 }
 
-/** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
 const inquiryForUpdate = preparedQuery((db, p: { id: number }) => db.selectFrom('inquiries').selectAll().where('id', '=', p.id).forUpdate());
 
+/** Locks an inquiry row for the rest of the transaction (PostgreSQL; SQLite's write lock already covers it). */
 export async function lockInquiry(db: Executor, id: number, isPostgres: boolean): Promise<InquiryRow | undefined> {
   return (isPostgres ? inquiryForUpdate : inquiryById).first(db, { id });
 }
@@ -205,10 +205,6 @@ export async function findInvitation(db: Executor, inquiryId: number, expertId: 
   return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('expert_id', '=', expertId).executeTakeFirst();
 }
 
-/**
- * An expert's invitation to an inquiry as their actions need it, in one statement: with the name
- * the customer knows them by and the offer they made on it, if any (one per invitation).
- */
 const invitationForAction = preparedQuery((db, p: { inquiryId: number; expertId: number }) =>
   db
     .selectFrom('invitations')
@@ -220,6 +216,10 @@ const invitationForAction = preparedQuery((db, p: { inquiryId: number; expertId:
     .where('invitations.expert_id', '=', p.expertId),
 );
 
+/**
+ * An expert's invitation to an inquiry as their actions need it, in one statement: with the name
+ * the customer knows them by and the offer they made on it, if any (one per invitation).
+ */
 export async function findInvitationForAction(
   db: Executor,
   inquiryId: number,

@@ -378,11 +378,6 @@ export async function findOrderThreadFile(db: Executor, fileId: number): Promise
 
 // ---- e-mail preferences ----
 
-/**
- * The users to be told something, each with their e-mail choices, in one statement (a notice's
- * writes run inside the caller's transaction; on PostgreSQL every statement is a round trip).
- * A missing user is NOT_FOUND, as with `getUsersByIds`.
- */
 const recipientsByIds = preparedInList((db, ids: number[]) =>
   db
     .selectFrom('users')
@@ -392,6 +387,11 @@ const recipientsByIds = preparedInList((db, ids: number[]) =>
     .where('users.id', 'in', ids),
 );
 
+/**
+ * The users to be told something, each with their e-mail choices, in one statement (a notice's
+ * writes run inside the caller's transaction; on PostgreSQL every statement is a round trip).
+ * A missing user is NOT_FOUND, as with `getUsersByIds`.
+ */
 export async function getRecipientsByIds(db: Executor, ids: readonly number[]): Promise<Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>> {
   const unique = [...new Set(ids)];
   const recipients = new Map<number, { user: UserRow; emailPreferences: Map<string, boolean> }>();

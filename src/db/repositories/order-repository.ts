@@ -40,7 +40,6 @@ export async function findLiveOrderOfInquiry(db: Executor, inquiryId: number): P
   return liveOrderOfInquiry.first(db, { inquiryId });
 }
 
-/** An offer about to be ordered, with the id of its inquiry's live order if it has one, in one statement. */
 const offerToOrder = preparedQuery((db, p: { offerId: number }) =>
   db
     .selectFrom('offers')
@@ -49,6 +48,7 @@ const offerToOrder = preparedQuery((db, p: { offerId: number }) =>
     .where('offers.id', '=', p.offerId),
 );
 
+/** An offer about to be ordered, with the id of its inquiry's live order if it has one, in one statement. */
 export async function findOfferToOrder(db: Executor, offerId: number): Promise<(OfferRow & { live_order_id: number | null }) | undefined> {
   return offerToOrder.first(db, { offerId });
 }
