@@ -3,7 +3,7 @@ import type { GrantableRole } from '../../domain/roles.js';
 import type { SessionRow } from '../schema.js';
 import { CoalescedLookups } from '../coalesced-lookups.js';
 import { currentDataVersion, dataVersion } from '../data-version.js';
-import { preparedInList, preparedQuery } from '../prepared.js';
+import { preparedInList } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 export async function insertSession(db: Executor, session: SessionRow): Promise<void> {
@@ -50,13 +50,12 @@ const selectSessionsWithUser = (db: Executor) =>
 
 type Row = Awaited<ReturnType<ReturnType<typeof selectSessionsWithUser>['execute']>>[number];
 
-const sessionWithUser = preparedQuery((db, p: { idHash: string }) => selectSessionsWithUser(db).where('sessions.id_hash', '=', p.idHash));
-
 /**
- * PostgreSQL: up to `maxSessionsAtOnce` sessions in one statement, `id_hash in (…)` with a list
- * of 1, 2, 4, … 64 parameters (the ids, the last repeated to fill it). A list of fixed length
- * gets a generic plan of index probes that PostgreSQL keeps; an array (`= any($1)`, `unnest`)
- * has no length a plan can count on, so it was planned anew on every run or hashed every user.
+ * Sessions by their id hashes, `id_hash in (…)` with a list of 1, 2, 4, … parameters (the ids,
+ * the last repeated to fill it): one session alone, or on PostgreSQL up to `maxSessionsAtOnce`
+ * looked up together. A list of fixed length gets a generic plan of index probes that
+ * PostgreSQL keeps; an array (`= any($1)`, `unnest`) has no length a plan can count on, so it
+ * was planned anew on every run or hashed every user.
  */
 const maxSessionsAtOnce = 64;
 const sessionsWithUser = preparedInList((db, idHashes: string[]) => selectSessionsWithUser(db).where('sessions.id_hash', 'in', idHashes));
@@ -108,7 +107,7 @@ export async function findSessionWithUser(db: Executor, idHash: string): Promise
     if (!lookups) coalescedByDb.set(db, (lookups = new CoalescedLookups((idHashes) => findSessionsWithUser(db, idHashes), maxSessionsAtOnce)));
     return lookups.lookup(idHash);
   }
-  const row = await sessionWithUser.first(db, { idHash });
+  const [row] = await sessionsWithUser(db, [idHash]);
   return row && withRolesAndUnread(row);
 }
 
@@ -118,7 +117,7 @@ async function findOnSqlite(db: Executor, idHash: string, version: string): Prom
   const kept = lastRead.get(idHash);
   if (kept?.version === version) return kept.session;
   lastRead.delete(idHash);
-  const row = await sessionWithUser.first(db, { idHash });
+  const [row] = await sessionsWithUser(db, [idHash]);
   if (!row) return undefined;
   if (lastRead.size >= lastReadKept) lastRead.delete(lastRead.keys().next().value!);
   const session = withRolesAndUnread(row);
