@@ -107,18 +107,27 @@ function inListLength(count: number): number {
 /**
  * A query with one `in (…)` list of values, prepared for each list length `inListLength` gives
  * (decision 025 on why a list and not an array). `build` gets the list's stand-ins to put in the
- * `in`; the query is run with `values` (at least one), the last repeated to fill the list.
+ * `in`, and those of any other parameters as `preparedQuery` does; the query is run with `values`
+ * (at least one), the last repeated to fill the list.
  */
-export function preparedInList<V, R>(build: (db: Executor, list: V[]) => Compilable<R>, maxShapes = 8): (db: Executor, values: readonly V[]) => Promise<R[]> {
+export function preparedInList<V, R, P extends Record<string, unknown> = Record<string, never>>(
+  build: (db: Executor, list: V[], params: P) => Compilable<R>,
+  maxShapes = 8,
+): (db: Executor, values: readonly V[], params?: P) => Promise<R[]> {
   const shapes = preparedShapes(
-    (length: `${number}`) => (db, p: Record<string, V>) => build(db, Array.from({ length: Number(length) }, (_, i) => p[`v${i}`]!)),
+    (length: `${number}`) => (db, p: Record<string, unknown>) =>
+      build(
+        db,
+        Array.from({ length: Number(length) }, (_, i) => p[`in.${i}`] as V),
+        p as P,
+      ),
     maxShapes,
   );
-  return (db, values) => {
+  return (db, values, params) => {
     const length = inListLength(values.length);
-    const params: Record<string, V> = {};
-    for (let i = 0; i < length; i++) params[`v${i}`] = values[Math.min(i, values.length - 1)]!;
-    return shapes(`${length}`).all(db, params);
+    const all: Record<string, unknown> = { ...params };
+    for (let i = 0; i < length; i++) all[`in.${i}`] = values[Math.min(i, values.length - 1)];
+    return shapes(`${length}`).all(db, all);
   };
 }
 

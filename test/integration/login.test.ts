@@ -248,6 +248,18 @@ describe('too many failed sign-ins for one account', () => {
     expect(page.location).toBe('/my');
   });
 
+  it('a new window counts from one: after the 15 minutes, four more wrong passwords still let the right one in', async () => {
+    const user = await createUser(t);
+    const browser = t.browser();
+    await failTimes(browser, user.email, 5);
+    t.clock.advance(15 * minute + 1000);
+    await failTimes(browser, user.email, 4);
+
+    const page = await signIn(browser, user.email, user.password);
+
+    expect(page.status).toBe(303);
+  });
+
   it('4 wrong passwords still let the right one in, and that success starts the count again', async () => {
     const user = await createUser(t);
     const browser = t.browser();

@@ -224,4 +224,19 @@ describe('prepared writes and lists', () => {
     expect(await names([ids[5]!, ids[5]!, 999_999, ids[1]!, ids[3]!])).toEqual(['Inimene 2', 'Inimene 4', 'Inimene 6']);
     expect(await names([...ids, ...ids, ...ids])).toEqual([1, 2, 3, 4, 5, 6].map((n) => `Inimene ${n}`));
   });
+
+  const usersByIdsInLocale = preparedInList((db, ids: number[], p: { locale: 'et' | 'en'; limit: number }) =>
+    db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).where('locale', '=', p.locale).orderBy('id', 'desc').limit(p.limit),
+  );
+
+  it('binds its other parameters beside the list, each run its own', async () => {
+    await insertUsers(handle.db, [1, 2, 3, 4, 5, 6].map((n) => person(n)));
+    const ids = (await everyone()).map((r) => r.id);
+    const names = async (values: number[], locale: 'et' | 'en', limit: number) => (await usersByIdsInLocale(handle.db, values, { locale, limit })).map((r) => r.name);
+    // Odd people speak Estonian, even ones English (`person`).
+    expect(await names(ids, 'et', 10)).toEqual(['Inimene 5', 'Inimene 3', 'Inimene 1']);
+    expect(await names(ids, 'en', 2)).toEqual(['Inimene 6', 'Inimene 4']);
+    expect(await names([ids[0]!, ids[1]!, ids[2]!], 'en', 10)).toEqual(['Inimene 2']);
+    expect(await names([ids[0]!, ids[1]!, ids[2]!], 'et', 1)).toEqual(['Inimene 3']);
+  });
 });

@@ -2,7 +2,7 @@ import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
-import { preparedInsert, preparedInsertReturningId, preparedQuery, preparedShapes, preparedUpdateById } from '../prepared.js';
+import { preparedInList, preparedInsert, preparedInsertReturningId, preparedQuery, preparedShapes, preparedUpdateById } from '../prepared.js';
 import { orderIsLive } from './order-repository.js';
 import { totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
@@ -495,10 +495,39 @@ export type AvailableExpert = {
   ratingSum: number;
 };
 
+type AvailableExpertsParams = { fieldId: number; now: string; excludeUserId: number; limit: number };
+
+/** The conditions of `listAvailableExperts`, for the prepared statements below. */
+function availableExpertRows(db: Executor, p: AvailableExpertsParams) {
+  return (
+    db
+      .selectFrom('expert_fields as ef')
+      .innerJoin('expert_profiles as p', 'p.user_id', 'ef.expert_id')
+      .innerJoin('users as u', 'u.id', 'p.user_id')
+      .innerJoin('user_roles as r', (join) => join.onRef('r.user_id', '=', 'u.id').on('r.role', '=', 'expert'))
+      .select(['p.user_id', 'p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
+      .where('ef.field_id', '=', p.fieldId)
+      // `+`: start from the field's index entries, not from a profile index led by is_active (true
+      // of nearly every profile), which SQLite would otherwise walk whole (10 ms → 2 ms at 10 000 experts).
+      .where(sql<number>`+p.is_active`, '=', 1)
+      .where('u.blocked_at', 'is', null)
+      .where('u.id', '!=', p.excludeUserId)
+      .where((eb) => eb.or([eb('p.is_on_leave', '=', 0), eb.and([eb('p.leave_until', 'is not', null), eb('p.leave_until', '<=', p.now)])]))
+  );
+}
+
+const bestRatedFirst = <Q extends ReturnType<typeof availableExpertRows>>(query: Q, p: AvailableExpertsParams) =>
+  query.orderBy('p.rating_score', 'desc').orderBy('p.rating_count', 'desc').orderBy('p.user_id').limit(p.limit);
+
+const availableExpertsOfField = preparedQuery((db, p: AvailableExpertsParams) => bestRatedFirst(availableExpertRows(db, p), p));
+
+const chosenAvailableExperts = preparedInList((db, ids: number[], p: AvailableExpertsParams) => bestRatedFirst(availableExpertRows(db, p).where('ef.expert_id', 'in', ids), p));
+
 /**
  * Experts of a field who can take a new inquiry now: an active profile, the expert role, an
  * account that is not blocked, not on leave (a leave whose return day has come counts as ended
- * even before the sweep clears it). Best rated first; `excludeUserId` (the customer) left out.
+ * even before the sweep clears it). Best rated first; `excludeUserId` (the customer) left out;
+ * `onlyIds`: only those of these experts (the ones a customer chose).
  */
 export async function listAvailableExperts(
   db: Executor,
@@ -506,26 +535,8 @@ export async function listAvailableExperts(
   options: { now: string; excludeUserId: number; limit: number; onlyIds?: readonly number[] },
 ): Promise<AvailableExpert[]> {
   if (options.onlyIds?.length === 0) return [];
-  let query = db
-    .selectFrom('expert_fields as ef')
-    .innerJoin('expert_profiles as p', 'p.user_id', 'ef.expert_id')
-    .innerJoin('users as u', 'u.id', 'p.user_id')
-    .innerJoin('user_roles as r', (join) => join.onRef('r.user_id', '=', 'u.id').on('r.role', '=', 'expert'))
-    .select(['p.user_id', 'p.display_name', 'p.photo_file_id', 'p.price_level', 'p.rating_count', 'p.rating_sum'])
-    .where('ef.field_id', '=', fieldId)
-    // `+`: start from the field's index entries, not from a profile index led by is_active (true
-    // of nearly every profile), which SQLite would otherwise walk whole (10 ms → 2 ms at 10 000 experts).
-    .where(sql<number>`+p.is_active`, '=', 1)
-    .where('u.blocked_at', 'is', null)
-    .where('u.id', '!=', options.excludeUserId)
-    .where((eb) => eb.or([eb('p.is_on_leave', '=', 0), eb.and([eb('p.leave_until', 'is not', null), eb('p.leave_until', '<=', options.now)])]));
-  if (options.onlyIds) query = query.where('ef.expert_id', 'in', options.onlyIds);
-  const rows = await query
-    .orderBy('p.rating_score', 'desc')
-    .orderBy('p.rating_count', 'desc')
-    .orderBy('p.user_id')
-    .limit(options.limit)
-    .execute();
+  const params = { fieldId, now: options.now, excludeUserId: options.excludeUserId, limit: options.limit };
+  const rows = options.onlyIds ? await chosenAvailableExperts(db, options.onlyIds, params) : await availableExpertsOfField.all(db, params);
   return rows.map((r) => ({
     id: r.user_id,
     displayName: r.display_name,

@@ -1,4 +1,7 @@
+import { preparedQuery } from '../prepared.js';
 import type { Executor } from './user-repository.js';
+
+const rateCountOf = preparedQuery((db, p: { key: string }) => db.selectFrom('rate_limits').select(['count', 'window_ends_at']).where('key', '=', p.key));
 
 /** Current count for a key and when its window ends; undefined when no window is open. */
 export async function readRateCount(
@@ -6,36 +9,35 @@ export async function readRateCount(
   key: string,
   now: string,
 ): Promise<{ count: number; windowEndsAt: string } | undefined> {
-  const row = await db
-    .selectFrom('rate_limits')
-    .select(['count', 'window_ends_at'])
-    .where('key', '=', key)
-    .executeTakeFirst();
+  const row = await rateCountOf.first(db, { key });
   return row && row.window_ends_at > now ? { count: row.count, windowEndsAt: row.window_ends_at } : undefined;
 }
 
-/** Adds one to a key's count, starting a new window when the old one has ended. */
-export async function incrementRateCount(db: Executor, key: string, now: string, windowEndsAt: string): Promise<void> {
-  await db
+const countOneMore = preparedQuery((db, p: { key: string; now: string; windowEndsAt: string }) =>
+  db
     .insertInto('rate_limits')
-    .values({ key, count: 1, window_ends_at: windowEndsAt })
+    .values({ key: p.key, count: 1, window_ends_at: p.windowEndsAt })
     .onConflict((oc) =>
       oc.column('key').doUpdateSet((eb) => ({
         count: eb
           .case()
-          .when('rate_limits.window_ends_at', '<=', now)
+          .when('rate_limits.window_ends_at', '<=', p.now)
           .then(1)
           .else(eb('rate_limits.count', '+', 1))
           .end(),
         window_ends_at: eb
           .case()
-          .when('rate_limits.window_ends_at', '<=', now)
-          .then(windowEndsAt)
+          .when('rate_limits.window_ends_at', '<=', p.now)
+          .then(p.windowEndsAt)
           .else(eb.ref('rate_limits.window_ends_at'))
           .end(),
       })),
-    )
-    .execute();
+    ),
+);
+
+/** Adds one to a key's count, starting a new window when the old one has ended. */
+export async function incrementRateCount(db: Executor, key: string, now: string, windowEndsAt: string): Promise<void> {
+  await countOneMore.all(db, { key, now, windowEndsAt });
 }
 
 export async function clearRateCount(db: Executor, key: string): Promise<void> {
