@@ -37,7 +37,9 @@ describe.skipIf(testEngine() !== 'sqlite')('SQLite write transactions across pro
     expect(row.rows[0]?.value).toBe(3 * perProcess);
     expect(integrity.rows[0]?.integrity_check).toBe('ok');
   }, 90_000);
+});
 
+describe.skipIf(testEngine() !== 'sqlite')('SQLite temporary files', () => {
   // Decision 027. SQLite names its temporary files etilqs_…; Linux shows them, deleted, among the
   // process's open files while they are in use.
   it.skipIf(!fs.existsSync('/proc/self/fd'))('keeps a statement\'s own journal in memory, not in a temporary file', async () => {
