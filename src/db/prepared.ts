@@ -116,11 +116,7 @@ export function preparedInList<V, R, P extends Record<string, unknown> = Record<
 ): (db: Executor, values: readonly V[], params?: P) => Promise<R[]> {
   const shapes = preparedShapes(
     (length: `${number}`) => (db, p: Record<string, unknown>) =>
-      build(
-        db,
-        Array.from({ length: Number(length) }, (_, i) => p[`in.${i}`] as V),
-        p as P,
-      ),
+      build(db, Array.from({ length: Number(length) }, (_, i) => p[`in.${i}`] as V), p as P),
     maxShapes,
   );
   return (db, values, params) => {
@@ -180,22 +176,18 @@ export function preparedInsertReturningRow<T extends TableName>(table: T): (db: 
 
 /** The insert behind the three above: `returning` nothing, the new rows' ids or the rows. */
 function insertInto(table: string, returning: 'nothing' | 'id' | 'row') {
-  const withReturning = <Q extends { returning(column: 'id'): unknown; returningAll(): unknown }>(insert: Q) =>
-    returning === 'id' ? insert.returning('id') : returning === 'row' ? insert.returningAll() : insert;
+  const insert = (db: Executor, rows: Record<string, unknown>[]) => {
+    const query = untyped(db).insertInto(table).values(rows);
+    return (returning === 'id' ? query.returning('id') : returning === 'row' ? query.returningAll() : query) as Compilable<unknown> & { execute(): Promise<unknown[]> };
+  };
   const shapes = preparedShapes((key: string) => {
     const [names, count] = key.split('|') as [string, string];
     const columns = names.split(',');
-    return (db, p: Record<string, unknown>) => {
-      const rows = Array.from({ length: Number(count) }, (_, i) => Object.fromEntries(columns.map((column) => [column, p[`${column}.${i}`]])));
-      return withReturning(untyped(db).insertInto(table).values(rows)) as Compilable<unknown>;
-    };
+    return (db, p: Record<string, unknown>) => insert(db, Array.from({ length: Number(count) }, (_, i) => Object.fromEntries(columns.map((column) => [column, p[`${column}.${i}`]]))));
   }, 64);
   return async (db: Executor, rows: readonly Record<string, unknown>[]): Promise<unknown[]> => {
     const columns = sharedColumns(rows);
-    if (!columns) {
-      const query = withReturning(untyped(db).insertInto(table).values(rows as Record<string, unknown>[])) as { execute(): Promise<unknown[]> };
-      return query.execute();
-    }
+    if (!columns) return insert(db, [...rows]).execute();
     const params: Record<string, unknown> = {};
     rows.forEach((row, i) => {
       for (const column of columns) params[`${column}.${i}`] = row[column];
@@ -210,18 +202,15 @@ function insertInto(table: string, returning: 'nothing' | 'id' | 'row') {
  */
 export function preparedUpdateById<T extends TableName>(table: T): (db: Executor, id: number, changes: Updateable<Database[T]>) => Promise<void> {
   const name: string = table;
+  const update = (db: Executor, id: unknown, changes: Record<string, unknown>) => untyped(db).updateTable(name).set(changes).where('id', '=', id);
   const shapes = preparedShapes(
-    (names: string) => (db, p: Record<string, unknown>) =>
-      untyped(db)
-        .updateTable(name)
-        .set(Object.fromEntries(names.split(',').map((column) => [column, p[`set.${column}`]])))
-        .where('id', '=', p['id']),
+    (names: string) => (db, p: Record<string, unknown>) => update(db, p['id'], Object.fromEntries(names.split(',').map((column) => [column, p[`set.${column}`]]))),
     64,
   );
   return async (db, id, changes) => {
     const columns = sharedColumns([changes as Record<string, unknown>]);
     if (!columns) {
-      await untyped(db).updateTable(name).set(changes as Record<string, unknown>).where('id', '=', id).execute();
+      await update(db, id, changes as Record<string, unknown>).execute();
       return;
     }
     if (columns.length === 0) return;

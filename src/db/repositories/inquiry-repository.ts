@@ -1,7 +1,7 @@
 import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
 import type { InquiryKind, InquiryStatus, InvitationFilter, InvitationStatus, OfferStatus } from '../../domain/inquiries.js';
 import type { OrderStatus } from '../../domain/orders.js';
-import type { FileRow, InquiriesTable, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
+import type { FileRow, InquiryRow, InvitationRow, InvitationsTable, OfferRow, OffersTable } from '../schema.js';
 import { preparedInList, preparedInsert, preparedInsertReturningId, preparedQuery, preparedShapes, preparedUpdateById } from '../prepared.js';
 import { orderIsLive } from './order-repository.js';
 import { totalOfList } from './pagination.js';
@@ -9,7 +9,7 @@ import type { Executor } from './user-repository.js';
 
 // ---- inquiries ----
 
-export const insertInquiry: (db: Executor, inquiry: Insertable<InquiriesTable>) => Promise<number> = preparedInsertReturningId('inquiries');
+export const insertInquiry = preparedInsertReturningId('inquiries');
 
 const inquiryById = preparedQuery((db, p: { id: number }) => db.selectFrom('inquiries').selectAll().where('id', '=', p.id));
 
@@ -67,7 +67,7 @@ export async function lockInquiry(db: Executor, id: number, isPostgres: boolean)
   return (isPostgres ? inquiryForUpdate : inquiryById).first(db, { id });
 }
 
-export const updateInquiry: (db: Executor, id: number, changes: Updateable<InquiriesTable>) => Promise<void> = preparedUpdateById('inquiries');
+export const updateInquiry = preparedUpdateById('inquiries');
 
 export async function attachInquiryFile(db: Executor, inquiryId: number, fileId: number): Promise<void> {
   await db.insertInto('inquiry_files').values({ inquiry_id: inquiryId, file_id: fileId }).execute();
@@ -199,7 +199,7 @@ export async function insertInvitation(db: Executor, invitation: Insertable<Invi
 }
 
 /** Several invitations in one statement (their ids are not needed). */
-export const insertInvitations: (db: Executor, invitations: Insertable<InvitationsTable>[]) => Promise<void> = preparedInsert('invitations');
+export const insertInvitations = preparedInsert('invitations');
 
 export async function findInvitation(db: Executor, inquiryId: number, expertId: number): Promise<InvitationRow | undefined> {
   return db.selectFrom('invitations').selectAll().where('inquiry_id', '=', inquiryId).where('expert_id', '=', expertId).executeTakeFirst();
@@ -235,7 +235,7 @@ export async function findInvitationById(db: Executor, id: number): Promise<Invi
   return db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export const updateInvitation: (db: Executor, id: number, changes: Updateable<InvitationsTable>) => Promise<void> = preparedUpdateById('invitations');
+export const updateInvitation = preparedUpdateById('invitations');
 
 /** The same change to several invitations, in one statement. */
 export async function updateInvitations(db: Executor, ids: readonly number[], changes: Updateable<InvitationsTable>): Promise<void> {
@@ -557,9 +557,9 @@ export async function findOfferOfInvitation(db: Executor, invitationId: number):
   return db.selectFrom('offers').selectAll().where('invitation_id', '=', invitationId).executeTakeFirst();
 }
 
-export const insertOffer: (db: Executor, offer: Insertable<OffersTable>) => Promise<number> = preparedInsertReturningId('offers');
+export const insertOffer = preparedInsertReturningId('offers');
 
-export const updateOffer: (db: Executor, id: number, changes: Updateable<OffersTable>) => Promise<void> = preparedUpdateById('offers');
+export const updateOffer = preparedUpdateById('offers');
 
 /** The same change to several offers, in one statement. */
 export async function updateOffers(db: Executor, ids: readonly number[], changes: Updateable<OffersTable>): Promise<void> {

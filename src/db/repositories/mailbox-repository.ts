@@ -1,6 +1,6 @@
 import { sql, type Insertable, type RawBuilder } from 'kysely';
 import { DomainError } from '../../domain/errors.js';
-import type { FileRow, FilesTable, MessageRow, NoticeRow, NoticesTable, UserRow } from '../schema.js';
+import type { FileRow, FilesTable, MessageRow, NoticeRow, UserRow } from '../schema.js';
 import { preparedInList, preparedInsert, preparedInsertReturningId, preparedQuery, preparedShapes } from '../prepared.js';
 import { limitClause, totalOfList } from './pagination.js';
 import type { Executor } from './user-repository.js';
@@ -13,10 +13,10 @@ export type MailboxItem =
 
 // ---- notices ----
 
-export const insertNotice: (db: Executor, notice: Insertable<NoticesTable>) => Promise<number> = preparedInsertReturningId('notices');
+export const insertNotice = preparedInsertReturningId('notices');
 
 /** Several notices in one statement (their ids are not needed). */
-export const insertNotices: (db: Executor, notices: Insertable<NoticesTable>[]) => Promise<void> = preparedInsert('notices');
+export const insertNotices = preparedInsert('notices');
 
 /** A notice, only if it belongs to the user (anyone else gets undefined, as for a missing one). */
 export async function findNoticeOf(db: Executor, id: number, userId: number): Promise<NoticeRow | undefined> {

@@ -1,13 +1,13 @@
 import { sql, type Insertable, type RawBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
-import type { OfferRow, OrderRow, OrdersTable, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
+import type { OfferRow, OrderRow, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
 import { preparedInsertReturningId, preparedInsertReturningRow, preparedQuery, preparedUpdateById } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- orders ----
 
 /** Writes a new order and gives it back as stored (with its id). */
-export const insertOrder: (db: Executor, order: Insertable<OrdersTable>) => Promise<OrderRow> = preparedInsertReturningRow('orders');
+export const insertOrder = preparedInsertReturningRow('orders');
 
 export async function findOrder(db: Executor, id: number): Promise<OrderRow | undefined> {
   return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
@@ -20,7 +20,7 @@ export async function lockOrder(db: Executor, id: number, isPostgres: boolean): 
   return query.executeTakeFirst();
 }
 
-export const updateOrder: (db: Executor, id: number, changes: Updateable<OrdersTable>) => Promise<void> = preparedUpdateById('orders');
+export const updateOrder = preparedUpdateById('orders');
 
 /**
  * An order that is not cancelled: an inquiry has at most one (orders_one_live_per_inquiry_idx).
@@ -93,7 +93,7 @@ export async function listOrdersOf(db: Executor, userId: number, side: 'customer
 
 // ---- payments ----
 
-export const insertPayment: (db: Executor, payment: Insertable<PaymentsTable>) => Promise<number> = preparedInsertReturningId('payments');
+export const insertPayment = preparedInsertReturningId('payments');
 
 export async function findPaymentById(db: Executor, id: number): Promise<PaymentRow | undefined> {
   return db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,9 +1,9 @@
-import { PostgresAdapter, type Insertable } from 'kysely';
-import type { OutboxEmailRow, OutboxEmailsTable } from '../schema.js';
+import { PostgresAdapter } from 'kysely';
+import type { OutboxEmailRow } from '../schema.js';
 import type { Executor } from './user-repository.js';
 import { preparedInsert } from '../prepared.js';
 
-export const insertOutboxEmails: (db: Executor, emails: Insertable<OutboxEmailsTable>[]) => Promise<void> = preparedInsert('outbox_emails');
+export const insertOutboxEmails = preparedInsert('outbox_emails');
 
 export async function findOutboxEmail(db: Executor, id: number): Promise<OutboxEmailRow | undefined> {
   return db.selectFrom('outbox_emails').selectAll().where('id', '=', id).executeTakeFirst();
