@@ -1,8 +1,6 @@
-import i18next, { type i18n } from 'i18next';
 import type { Locale } from '../domain/roles.js';
 import { en } from './en.js';
 import { et } from './et.js';
-import { keptAnswers } from '../memo.js';
 
 type Leaves<T, Prefix extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : Leaves<T[K], `${Prefix}${K}.`>;
@@ -20,56 +18,73 @@ export type Translate = (key: MessageKey, params?: TranslateParams) => string;
 
 export const defaultLocale: Locale = 'et';
 
-let instance: i18n | undefined;
+/**
+ * A text of the catalog made ready to fill (decision 028): the text itself when it has no
+ * placeholder, else its pieces, literal text at even places and parameter names at odd ones.
+ */
+type Template = string | readonly string[];
+/** A catalog entry: a text, its plural forms (key_one, key_other) by Intl plural category, or both. */
+type Entry = { text?: Template; plurals?: Map<string, Template> };
 
-function getInstance(): i18n {
-  if (!instance) {
-    instance = i18next.createInstance();
-    // Resources are bundled, so init is synchronous with initAsync: false.
-    void instance.init({
-      lng: defaultLocale,
-      fallbackLng: defaultLocale,
-      supportedLngs: ['et', 'en'],
-      resources: { et: { translation: et }, en: { translation: en } },
-      initAsync: false,
-      // Views escape every string themselves (src/http/jsx.ts); escaping here would double it.
-      interpolation: { escapeValue: false },
-      returnNull: false,
-    });
-  }
-  return instance;
+const placeholder = /\{\{(\w+)\}\}/;
+
+function compile(text: string): Template {
+  return placeholder.test(text) ? text.split(placeholder) : text;
 }
 
-const translators = new Map<Locale, Translate>();
-const maxCachedTexts = 20_000;
-const maxCachedParamLength = 200;
+/** Every text of a catalog by its dotted key; plural forms under their base key. */
+function entriesOf(catalog: object, into = new Map<string, Entry>(), prefix = ''): Map<string, Entry> {
+  for (const [name, value] of Object.entries(catalog)) {
+    if (typeof value !== 'string') {
+      entriesOf(value as object, into, `${prefix}${name}.`);
+      continue;
+    }
+    into.set(`${prefix}${name}`, { ...into.get(`${prefix}${name}`), text: compile(value) });
+    const plural = /^(.*)_(zero|one|two|few|many|other)$/.exec(name);
+    if (plural) {
+      const entry = into.get(`${prefix}${plural[1]}`) ?? {};
+      (entry.plurals ??= new Map()).set(plural[2]!, compile(value));
+      into.set(`${prefix}${plural[1]}`, entry);
+    }
+  }
+  return into;
+}
 
-/** The translate function for a locale (cached). */
+/**
+ * Fills a template: each placeholder gets its parameter as text; one without a parameter stays
+ * as written, so a missing value shows rather than vanishing. A value is never read for
+ * placeholders again, so a name someone typed as "{{x}}" stays as they typed it.
+ */
+function fill(template: Template, params: TranslateParams | undefined): string {
+  if (typeof template === 'string') return template;
+  let text = template[0]!;
+  for (let i = 1; i < template.length; i += 2) {
+    const value = params?.[template[i]!];
+    text += (value === undefined ? `{{${template[i]}}}` : String(value)) + template[i + 1]!;
+  }
+  return text;
+}
+
+const catalogs: Record<Locale, object> = { et, en };
+const translators = new Map<Locale, Translate>();
+
+/**
+ * The translate function for a locale (made once): a key missing in the locale is looked up in
+ * Estonian, and a key missing there too answers itself. With a numeric `count`, a key that has
+ * plural forms takes the form the locale's plural rules pick ("1 day", "2 days").
+ */
 export function translator(locale: Locale): Translate {
   let t = translators.get(locale);
   if (!t) {
-    const fixed = getInstance().getFixedT(locale);
-    // A lookup through i18next costs 10–30 µs and a page makes a few hundred, so results are
-    // kept: texts without parameters for good, texts with short parameters by their parameters
-    // (at most 20 000 entries, the cache starts over when full; long ones, such as a message
-    // someone wrote, are not kept).
-    const kept = keptAnswers<string, string>(maxCachedTexts);
+    const entries = entriesOf(catalogs[locale]);
+    const fallback = locale === defaultLocale ? undefined : entriesOf(catalogs[defaultLocale]);
+    const pluralRules = new Intl.PluralRules(locale);
     t = (key, params) => {
-      if (!params) return kept(key, () => fixed(key, {}));
-      // The key names each parameter and gives a text's length before it, so two different sets
-      // of parameters never share a key (cheaper than JSON.stringify, which showed in profiles).
-      let cacheKey = key;
-      for (const name in params) {
-        const value = params[name];
-        if (typeof value !== 'string') {
-          cacheKey += `\u0000${name}\u0000${value}`;
-        } else if (value.length > maxCachedParamLength) {
-          return fixed(key, params);
-        } else {
-          cacheKey += `\u0000${name}\u0000${value.length}:${value}`;
-        }
-      }
-      return kept(cacheKey, () => fixed(key, params));
+      const entry = entries.get(key) ?? fallback?.get(key);
+      const count = params?.['count'];
+      const template =
+        (entry?.plurals && typeof count === 'number' ? (entry.plurals.get(pluralRules.select(count)) ?? entry.plurals.get('other')) : undefined) ?? entry?.text;
+      return template === undefined ? key : fill(template, params);
     };
     translators.set(locale, t);
   }
