@@ -20,12 +20,17 @@ export async function enqueueEmails(
   deps: Pick<Deps, 'clock' | 'publicUrl' | 'mail'>,
   emails: { to: { address: string; name: string }; email: RenderedEmail }[],
 ): Promise<void> {
-  const now = iso(deps.clock.now());
+  const at = deps.clock.now();
+  const now = iso(at);
   const domain = new URL(deps.publicUrl).hostname || 'konsult.localhost';
+  // The time first (base 36, the same length until 2059), then 18 random bytes: unique as before,
+  // but in the order written, so the unique index on Message-IDs grows at its end instead of
+  // changing a page at random for every e-mail (decision 028).
+  const written = at.getTime().toString(36);
   await insertOutboxEmails(
     db,
     emails.map(({ to, email }) => ({
-      message_id: `<${randomToken(18)}@${domain}>`,
+      message_id: `<${written}.${randomToken(18)}@${domain}>`,
       to_address: headerSafe(to.address),
       to_name: headerSafe(to.name),
       subject: headerSafe(email.subject),
