@@ -65,6 +65,15 @@ function fill(template: Template, params: TranslateParams | undefined): string {
   return text;
 }
 
+/** The plural form a numeric count asks for (or "other" when the catalog lacks it); the plain text otherwise. */
+function formOf(entry: Entry, count: string | number | undefined, rules: Intl.PluralRules): Template | undefined {
+  if (entry.plurals && typeof count === 'number') {
+    const form = entry.plurals.get(rules.select(count)) ?? entry.plurals.get('other');
+    if (form !== undefined) return form;
+  }
+  return entry.text;
+}
+
 const catalogs: Record<Locale, object> = { et, en };
 const translators = new Map<Locale, Translate>();
 
@@ -81,9 +90,7 @@ export function translator(locale: Locale): Translate {
     const pluralRules = new Intl.PluralRules(locale);
     t = (key, params) => {
       const entry = entries.get(key) ?? fallback?.get(key);
-      const count = params?.['count'];
-      const template =
-        (entry?.plurals && typeof count === 'number' ? (entry.plurals.get(pluralRules.select(count)) ?? entry.plurals.get('other')) : undefined) ?? entry?.text;
+      const template = entry && formOf(entry, params?.['count'], pluralRules);
       return template === undefined ? key : fill(template, params);
     };
     translators.set(locale, t);
