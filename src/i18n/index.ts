@@ -75,7 +75,15 @@ function formOf(entry: Entry, count: string | number | undefined, rules: Intl.Pl
 }
 
 const catalogs: Record<Locale, object> = { et, en };
+const compiledCatalogs = new Map<Locale, Map<string, Entry>>();
 const translators = new Map<Locale, Translate>();
+
+/** A locale's catalog, compiled once and shared (English falls back on the Estonian one). */
+function compiledCatalog(locale: Locale): Map<string, Entry> {
+  let entries = compiledCatalogs.get(locale);
+  if (!entries) compiledCatalogs.set(locale, (entries = entriesOf(catalogs[locale])));
+  return entries;
+}
 
 /**
  * The translate function for a locale (made once): a key missing in the locale is looked up in
@@ -85,8 +93,8 @@ const translators = new Map<Locale, Translate>();
 export function translator(locale: Locale): Translate {
   let t = translators.get(locale);
   if (!t) {
-    const entries = entriesOf(catalogs[locale]);
-    const fallback = locale === defaultLocale ? undefined : entriesOf(catalogs[defaultLocale]);
+    const entries = compiledCatalog(locale);
+    const fallback = locale === defaultLocale ? undefined : compiledCatalog(defaultLocale);
     const pluralRules = new Intl.PluralRules(locale);
     t = (key, params) => {
       const entry = entries.get(key) ?? fallback?.get(key);

@@ -1,5 +1,6 @@
 import { randomToken } from '../adapters/tokens.js';
 import { iso } from '../adapters/clock.js';
+import { keptAnswers } from '../memo.js';
 import { insertOutboxEmails } from '../db/repositories/outbox-repository.js';
 import type { Executor } from '../db/repositories/user-repository.js';
 import type { RenderedEmail } from '../emails/action-email.js';
@@ -9,6 +10,9 @@ import type { Deps } from './deps.js';
 export function headerSafe(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
 }
+
+/** The host name Message-IDs end with, worked out once per public address rather than for every write. */
+const messageIdDomain = keptAnswers<string, string>(8);
 
 /**
  * Writes e-mails into the outbox, inside the caller's transaction, so they exist exactly when
@@ -22,7 +26,7 @@ export async function enqueueEmails(
 ): Promise<void> {
   const at = deps.clock.now();
   const now = iso(at);
-  const domain = new URL(deps.publicUrl).hostname || 'konsult.localhost';
+  const domain = messageIdDomain(deps.publicUrl, () => new URL(deps.publicUrl).hostname || 'konsult.localhost');
   // The time first (base 36, the same length until 2059), then 18 random bytes: unique as before,
   // but in the order written, so the unique index on Message-IDs grows at its end instead of
   // changing a page at random for every e-mail (decision 028).
