@@ -109,6 +109,16 @@ function withStatementCache(sqlite: SqliteDatabase.Database, onChange: () => voi
   };
 }
 
+/** SQLite's own `wal_autocheckpoint`: a commit that finds the log this long copies it into the database. */
+const sqliteDefaultCheckpointPages = 1_000;
+
+/**
+ * The log's limit while a thread copies it (decision 029): about 40 MB of pages. A commit that
+ * checkpoints waits for both files' sync however few pages are left to copy, so the fewer such
+ * commits the better; the log's file keeps this size on disk after it starts over.
+ */
+export const commitCheckpointPages = 10_000;
+
 export type OpenOptions = {
   /** PostgreSQL only: the schema to use (tests get one each). */
   schema?: string;
@@ -160,7 +170,19 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   // The data version's parts (`dataVersion`), read without a query through Kysely (decision 025).
   const pragmaDataVersion = sqlite.prepare('pragma data_version').pluck();
   registerCurrentDataVersion(db, () => `${pragmaDataVersion.get() as number}:${localChanges}`);
-  const checkpointer = options.checkpointInBackground && file !== ':memory:' ? startWalCheckpointer(file, options.checkpointInBackground) : undefined;
+  const checkpointer =
+    options.checkpointInBackground && file !== ':memory:'
+      ? startWalCheckpointer(file, {
+          handOverPages: commitCheckpointPages,
+          ...options.checkpointInBackground,
+          // Without the thread, the commits copy in SQLite's own smaller steps again.
+          onEnded: () => {
+            if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);
+          },
+        })
+      : undefined;
+  // With the thread copying, a commit checkpoints only at the log's limit (decision 029).
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${options.checkpointInBackground?.handOverPages ?? commitCheckpointPages}`);
   return {
     db,
     engine: 'sqlite',

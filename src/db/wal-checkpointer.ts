@@ -3,23 +3,26 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * SQLite copies its write-ahead log back into the database (a checkpoint) inside the commit that
- * finds the log at 1 000 pages or more: that commit, and with it the web process's only thread,
- * waits while 1 000 pages are read from the log and written to the database. Under a steady
- * write load one commit in sixteen did, for 20–30 ms, and those commits were 70 % of all the
- * time spent committing (decision 019).
+ * finds the log at `wal_autocheckpoint` pages or more: that commit, and with it the web process's
+ * only thread, waits while the pages are read from the log and written to the database and both
+ * files are synced. At SQLite's default of 1 000 pages, under a steady write load one commit in
+ * sixteen did, for 20–30 ms, and those commits were 70 % of all the time spent committing
+ * (decision 019).
  *
  * A thread of its own, with a connection of its own, looks at the log every `intervalMs` and
  * checkpoints it (PASSIVE: it never blocks a reader or a writer) as soon as `batchPages` wait
- * to be copied. So when SQLite's own checkpoint comes due in a commit, nearly everything has
- * been copied already: the commit copies the last few pages, the log is complete, and the next
- * write starts it again from the beginning. The thread cannot restart the log itself (only a
- * write that begins when every page has been copied does), which is why SQLite's own
- * checkpoint stays on; if the thread stops, SQLite simply does all the copying again.
+ * to be copied. When writes pause, it copies everything and the next write starts the log again
+ * from the beginning. Under a steady load it never finds such a pause (only a write can restart
+ * the log, and only when every page has been copied at the moment it begins), so the commits'
+ * own checkpoint stays on as the log's limit: at `handOverPages` (the portal sets the commits'
+ * `wal_autocheckpoint` to it, decision 029) a commit copies the last few pages, the log is
+ * complete, and the next write starts it again. If the thread stops, SQLite simply does all the
+ * copying again.
  *
- * Once the log has reached SQLite's own threshold the thread leaves it alone: only one
- * checkpoint runs at a time, and a commit whose checkpoint finds the thread's one running skips
- * its own. On a busy machine the thread's checkpoints then kept beating the commits' to it, and
- * the log grew to 4 000 pages before one commit found every page copied.
+ * Once the log has reached `handOverPages` the thread leaves it alone: only one checkpoint runs
+ * at a time, and a commit whose checkpoint finds the thread's one running skips its own. On a
+ * busy machine the thread's checkpoints then kept beating the commits' to it, and the log grew
+ * to 4 000 pages before one commit found every page copied.
  */
 export type WalCheckpointer = {
   /** Stops the thread after its current checkpoint. */
@@ -29,7 +32,11 @@ export type WalCheckpointer = {
 export type WalCheckpointerOptions = {
   intervalMs?: number;
   batchPages?: number;
+  /** The log's length at which the commits checkpoint it themselves (their `wal_autocheckpoint`); SQLite's default unless set. */
+  handOverPages?: number;
   onError?: (error: unknown) => void;
+  /** Called when the thread ends by itself (it could not open the database), not after `stop()`. */
+  onEnded?: () => void;
 };
 
 // The thread's code: plain CommonJS, so it runs the same from the built files and from the sources.
@@ -37,8 +44,8 @@ const threadCode = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
-// The pages at which a commit checkpoints the log itself (the same default on every connection).
-const handOverPages = db.pragma('wal_autocheckpoint', { simple: true });
+// The pages at which a commit checkpoints the log itself.
+const handOverPages = workerData.handOverPages ?? db.pragma('wal_autocheckpoint', { simple: true });
 let failing = false;
 const timer = setInterval(() => {
   try {
@@ -61,16 +68,18 @@ parentPort.once('message', () => {
 /** Starts checkpointing the write-ahead log of the SQLite database in `file` on a thread of its own. */
 export function startWalCheckpointer(file: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(threadCode, { eval: true, workerData: { driver, file, intervalMs: options.intervalMs ?? 20, batchPages: options.batchPages ?? 200 } });
+  const worker = new Worker(threadCode, { eval: true, workerData: { driver, file, intervalMs: options.intervalMs ?? 20, batchPages: options.batchPages ?? 200, handOverPages: options.handOverPages } });
   // The thread never keeps the process alive by itself.
   worker.unref();
   // The thread ends if it cannot open the database; a checkpoint that fails is reported, and tried again.
   worker.on('error', (error) => options.onError?.(error));
   worker.on('message', (message: { error: string }) => options.onError?.(new Error(`checkpoint failed: ${message.error}`)));
   let running = true;
+  let stopping = false;
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
       running = false;
+      if (!stopping) options.onEnded?.();
       resolve();
     }),
   );
@@ -78,6 +87,7 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
   return {
     async stop() {
       if (!running) return;
+      stopping = true;
       worker.postMessage('stop');
       const timer = setTimeout(() => void worker.terminate(), 5_000);
       await exited;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { commitCheckpointPages, openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { startWalCheckpointer } from '../../src/db/wal-checkpointer.js';
 import { testEngine } from '../support/test-db.js';
 
@@ -44,7 +44,8 @@ describe.skipIf(testEngine() !== 'sqlite')('the write-ahead log checkpointed on 
   });
 
   async function open(withThread: boolean): Promise<DatabaseHandle> {
-    const handle = openDatabase(`sqlite:${file}`, withThread ? { checkpointInBackground: { intervalMs: 5, batchPages: 50 } } : {});
+    // SQLite's own limit of 1 000 pages, so that a few thousand pages show what the portal's 10 000 would.
+    const handle = openDatabase(`sqlite:${file}`, withThread ? { checkpointInBackground: { intervalMs: 5, batchPages: 50, handOverPages: 1_000 } } : {});
     await sql`create table if not exists notes (id integer primary key, body blob not null)`.execute(handle.db);
     return handle;
   }
@@ -108,11 +109,35 @@ describe.skipIf(testEngine() !== 'sqlite')('the write-ahead log checkpointed on 
     expect(rows.rows[0]?.n).toBe(6_000);
   }, 60_000);
 
-  it('reports a thread that cannot open the database, and stops cleanly', async () => {
+  it('has the commits checkpoint only at the log\'s limit while the thread copies, and at SQLite\'s own without it', async () => {
+    const autocheckpoint = async (handle: DatabaseHandle) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(handle.db)).rows[0]?.wal_autocheckpoint;
+    const withThread = openDatabase(`sqlite:${file}`, { checkpointInBackground: {} });
+    const without = openDatabase(`sqlite:${file}`);
+    try {
+      expect(await autocheckpoint(withThread)).toBe(commitCheckpointPages);
+      expect(await autocheckpoint(without)).toBe(1_000);
+    } finally {
+      await withThread.destroy();
+      await without.destroy();
+    }
+  });
+
+  it('reports a thread that cannot open the database, and that it ended, and stops cleanly', async () => {
     const errors: unknown[] = [];
-    const checkpointer = startWalCheckpointer(path.join(dir, 'missing', 'portal.sqlite'), { onError: (error) => errors.push(error) });
-    expect(await eventually(async () => errors.length > 0)).toBe(true);
+    let ended = 0;
+    const checkpointer = startWalCheckpointer(path.join(dir, 'missing', 'portal.sqlite'), { onError: (error) => errors.push(error), onEnded: () => ended++ });
+    expect(await eventually(async () => errors.length > 0 && ended === 1)).toBe(true);
     expect(String(errors[0])).toMatch(/unable to open|directory does not exist|SQLITE_CANTOPEN/i);
     await checkpointer.stop();
+    expect(ended).toBe(1);
+  });
+
+  it('does not report a thread stopped on purpose as ended', async () => {
+    await open(false).then((handle) => handle.destroy());
+    let ended = 0;
+    const checkpointer = startWalCheckpointer(file, { onEnded: () => ended++ });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await checkpointer.stop();
+    expect(ended).toBe(0);
   });
 });
