@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database.js';
+import { preparedInsert } from '../../db/prepared.js';
 import type { SandboxPaymentsTable } from '../../db/schema.js';
 import { iso, type Clock } from '../clock.js';
 import { signJwt, verifyJwt } from './jwt.js';
@@ -60,6 +61,9 @@ const accessKey = 'sandbox';
  * own (`sandbox_payments`), so any of several web processes serves the test page of a payment
  * another one created, and a restart forgets nothing.
  */
+/** A new payment's row, through a kept statement: every order writes one (decision 029). */
+const insertSandboxPayment = preparedInsert('sandbox_payments');
+
 export function createSandboxProvider(options: { db: Db; secret: string; publicUrl: string; clock: Clock; deliver?: NotificationDelivery }): SandboxProvider {
   const { db } = options;
   const find = async (providerRef: string): Promise<SandboxPayment | undefined> => {
@@ -97,9 +101,8 @@ export function createSandboxProvider(options: { db: Db; secret: string; publicU
     name: 'sandbox',
     async createPayment(input) {
       const providerRef = randomUUID();
-      await db
-        .insertInto('sandbox_payments')
-        .values({
+      await insertSandboxPayment(db, [
+        {
           provider_ref: providerRef,
           merchant_reference: input.merchantReference,
           amount_cents: input.amountCents,
@@ -111,8 +114,8 @@ export function createSandboxProvider(options: { db: Db; secret: string; publicU
           status: 'PENDING',
           refunded_cents: 0,
           created_at: iso(options.clock.now()),
-        })
-        .execute();
+        },
+      ]);
       return { providerRef, paymentUrl: `${options.publicUrl}/sandbox/pay/${providerRef}` };
     },
     async verifyToken(token) {
