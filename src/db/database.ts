@@ -16,7 +16,7 @@ import {
 import pg from 'pg';
 import { countingChanges, localChangesFunction, registerCurrentDataVersion } from './data-version.js';
 import { withNamedStatements, type NamedStatementOptions } from './named-statements.js';
-import { startWalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
+import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -170,19 +170,20 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   // The data version's parts (`dataVersion`), read without a query through Kysely (decision 025).
   const pragmaDataVersion = sqlite.prepare('pragma data_version').pluck();
   registerCurrentDataVersion(db, () => `${pragmaDataVersion.get() as number}:${localChanges}`);
-  const checkpointer =
-    options.checkpointInBackground && file !== ':memory:'
-      ? startWalCheckpointer(file, {
-          handOverPages: commitCheckpointPages,
-          ...options.checkpointInBackground,
-          // Without the thread, the commits copy in SQLite's own smaller steps again.
-          onEnded: () => {
-            if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);
-          },
-        })
-      : undefined;
-  // With the thread copying, a commit checkpoints only at the log's limit (decision 029).
-  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${options.checkpointInBackground?.handOverPages ?? commitCheckpointPages}`);
+  let checkpointer: WalCheckpointer | undefined;
+  if (options.checkpointInBackground && file !== ':memory:') {
+    // With the thread copying, a commit checkpoints only at the log's limit (decision 029);
+    // without it, in SQLite's own smaller steps again.
+    const handOverPages = options.checkpointInBackground.handOverPages ?? commitCheckpointPages;
+    sqlite.pragma(`wal_autocheckpoint = ${handOverPages}`);
+    checkpointer = startWalCheckpointer(file, {
+      ...options.checkpointInBackground,
+      handOverPages,
+      onEnded: () => {
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);
+      },
+    });
+  }
   return {
     db,
     engine: 'sqlite',

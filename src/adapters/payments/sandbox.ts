@@ -54,6 +54,9 @@ export type SandboxProvider = PaymentProvider & {
 
 const accessKey = 'sandbox';
 
+/** A new payment's row, through a kept statement: every order writes one (decision 029). */
+const insertSandboxPayment = preparedInsert('sandbox_payments');
+
 /**
  * The embedded test payment provider. It behaves like Montonio: payments get a hosted page,
  * every status change is signed with HS256 and sent to the notification URL, the browser comes
@@ -61,9 +64,6 @@ const accessKey = 'sandbox';
  * own (`sandbox_payments`), so any of several web processes serves the test page of a payment
  * another one created, and a restart forgets nothing.
  */
-/** A new payment's row, through a kept statement: every order writes one (decision 029). */
-const insertSandboxPayment = preparedInsert('sandbox_payments');
-
 export function createSandboxProvider(options: { db: Db; secret: string; publicUrl: string; clock: Clock; deliver?: NotificationDelivery }): SandboxProvider {
   const { db } = options;
   const find = async (providerRef: string): Promise<SandboxPayment | undefined> => {
