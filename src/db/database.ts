@@ -109,9 +109,6 @@ function withStatementCache(sqlite: SqliteDatabase.Database, onChange: () => voi
   };
 }
 
-/** SQLite's own `wal_autocheckpoint`: a commit that finds the log this long copies it into the database. */
-const sqliteDefaultCheckpointPages = 1_000;
-
 /**
  * The log's limit while a thread copies it (decision 029): about 40 MB of pages. A commit that
  * checkpoints waits for both files' sync however few pages are left to copy, so the fewer such
@@ -175,12 +172,13 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
     // With the thread copying, a commit checkpoints only at the log's limit (decision 029);
     // without it, in SQLite's own smaller steps again.
     const handOverPages = options.checkpointInBackground.handOverPages ?? commitCheckpointPages;
+    const sqliteOwnPages = sqlite.pragma('wal_autocheckpoint', { simple: true }) as number;
     sqlite.pragma(`wal_autocheckpoint = ${handOverPages}`);
     checkpointer = startWalCheckpointer(file, {
       ...options.checkpointInBackground,
       handOverPages,
       onEnded: () => {
-        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${sqliteOwnPages}`);
       },
     });
   }

@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable, Kysely, Selectable, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Executor } from './repositories/user-repository.js';
 import type { Database } from './schema.js';
 
@@ -201,21 +201,41 @@ function insertInto(table: string, returning: 'nothing' | 'id' | 'row') {
  * changed; a change to an SQL expression goes through Kysely as before.
  */
 export function preparedUpdateById<T extends TableName>(table: T): (db: Executor, id: number, changes: Updateable<Database[T]>) => Promise<void> {
-  const name: string = table;
-  const update = (db: Executor, id: unknown, changes: Record<string, unknown>) => untyped(db).updateTable(name).set(changes).where('id', '=', id);
+  const update = updateById(table, (query) => query);
+  return async (db, id, changes) => {
+    await update(db, id, changes as Record<string, unknown>);
+  };
+}
+
+/**
+ * Changes the row of `table` with the given id as `preparedUpdateById` does, and answers the
+ * row `returning` reads back in the same statement (undefined when no row has that id).
+ */
+export function preparedUpdateByIdReturning<T extends TableName, R>(
+  table: T,
+  returning: (query: UntypedUpdate) => Compilable<R>,
+): (db: Executor, id: number, changes: Updateable<Database[T]>) => Promise<R | undefined> {
+  const update = updateById(table, returning);
+  return async (db, id, changes) => (await update(db, id, changes as Record<string, unknown>))[0] as R | undefined;
+}
+
+/** An update of a table the helpers know only by name, before its `returning`. */
+type UntypedUpdate = UpdateQueryBuilder<Record<string, Record<string, unknown>>, string, string, UpdateResult>;
+
+/** The update behind the two above, finished by `finish` (a `returning`, or nothing); answers the rows. */
+function updateById(table: string, finish: (query: UntypedUpdate) => Compilable<unknown>) {
+  const update = (db: Executor, id: unknown, changes: Record<string, unknown>) =>
+    finish(untyped(db).updateTable(table).set(changes).where('id', '=', id)) as Compilable<unknown> & { execute(): Promise<unknown[]> };
   const shapes = preparedShapes(
     (names: string) => (db, p: Record<string, unknown>) => update(db, p['id'], Object.fromEntries(names.split(',').map((column) => [column, p[`set.${column}`]]))),
     64,
   );
-  return async (db, id, changes) => {
-    const columns = sharedColumns([changes as Record<string, unknown>]);
-    if (!columns) {
-      await update(db, id, changes as Record<string, unknown>).execute();
-      return;
-    }
-    if (columns.length === 0) return;
+  return async (db: Executor, id: number, changes: Record<string, unknown>): Promise<unknown[]> => {
+    const columns = sharedColumns([changes]);
+    if (!columns) return update(db, id, changes).execute();
+    if (columns.length === 0) return [];
     const params: Record<string, unknown> = { id };
-    for (const column of columns) params[`set.${column}`] = (changes as Record<string, unknown>)[column];
-    await shapes(columns.join(',')).all(db, params);
+    for (const column of columns) params[`set.${column}`] = changes[column];
+    return shapes(columns.join(',')).all(db, params);
   };
 }

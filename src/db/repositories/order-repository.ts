@@ -1,7 +1,7 @@
 import { sql, type Insertable, type RawBuilder, type SqlBool, type Updateable } from 'kysely';
 import type { OrderStatus } from '../../domain/orders.js';
 import type { OfferRow, OrderRow, PaymentEventsTable, PaymentRow, PaymentsTable, RefundsTable } from '../schema.js';
-import { preparedInsertReturningId, preparedInsertReturningRow, preparedQuery, preparedShapes, preparedUpdateById } from '../prepared.js';
+import { preparedInsertReturningId, preparedInsertReturningRow, preparedQuery, preparedUpdateById, preparedUpdateByIdReturning } from '../prepared.js';
 import type { Executor } from './user-repository.js';
 
 // ---- orders ----
@@ -118,22 +118,14 @@ export async function updatePayment(db: Executor, id: number, changes: Updateabl
   await db.updateTable('payments').set(changes).where('id', '=', id).execute();
 }
 
-/** The update behind `updatePaymentOfOrder`, kept for each set of columns changed. */
-const updatePaymentReturningOrderStatus = preparedShapes((columns: string) => (db: Executor, p: Record<string, unknown>) =>
-  db
-    .updateTable('payments')
-    .set(Object.fromEntries(columns.split(',').map((column) => [column, p[`set.${column}`]])) as Updateable<PaymentsTable>)
-    .where('id', '=', p['id'] as number)
-    .returning((eb) => eb.selectFrom('orders').select('orders.status').whereRef('orders.id', '=', 'payments.order_id').as('order_status')),
+/** The update behind `updatePaymentOfOrder`: the order's status read back in the same statement. */
+const updatePaymentReturningOrderStatus = preparedUpdateByIdReturning('payments', (query) =>
+  query.returning(sql<OrderStatus | null>`(select orders.status from orders where orders.id = payments.order_id)`.as('order_status')),
 );
 
-/** Changes a payment (to plain values) and tells what its order's status is now, in one statement. */
+/** Changes a payment and tells what its order's status is now, in one statement. */
 export async function updatePaymentOfOrder(db: Executor, id: number, changes: Updateable<PaymentsTable>): Promise<OrderStatus | undefined> {
-  const columns = Object.keys(changes).filter((column) => changes[column as keyof typeof changes] !== undefined);
-  const params: Record<string, unknown> = { id };
-  for (const column of columns) params[`set.${column}`] = changes[column as keyof typeof changes];
-  const row = await updatePaymentReturningOrderStatus(columns.join(',')).first(db, params);
-  return row?.order_status ?? undefined;
+  return (await updatePaymentReturningOrderStatus(db, id, changes))?.order_status ?? undefined;
 }
 
 export async function insertPaymentEvent(db: Executor, event: Insertable<PaymentEventsTable>): Promise<void> {
